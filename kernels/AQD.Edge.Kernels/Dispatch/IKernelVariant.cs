@@ -1,0 +1,15 @@
+namespace AQD.Edge.Kernels.Dispatch;
+
+/// <summary>
+/// One implementation of a kernel family for one ISA path. A family lists its variants (the scalar
+/// twin always among them); <see cref="KernelTable"/> picks one per family.
+/// </summary>
+public interface IKernelVariant
+{
+    /// <summary>Microkernel name in the project's grammar, e.g. <c>Qu8Qs8Conv4x8c4Avx2Vnni</c>.</summary>
+    string Name { get; }
+
+    KernelIsa Isa { get; }
+
+    bool IsSupported => KernelIsaSupport.IsSupported(Isa);
+}
