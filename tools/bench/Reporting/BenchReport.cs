@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AQD.Edge.Bench.Harness;
+
+namespace AQD.Edge.Bench.Reporting;
+
+/// <summary>A finished run: machine, command, rows. Renders markdown and JSON.</summary>
+public sealed record BenchReport(
+    string Benchmark,
+    DateTimeOffset StartedUtc,
+    string Command,
+    string Baseline,
+    MachineInfo Machine,
+    int Threads,
+    HarnessOptions Harness,
+    IReadOnlyList<BenchResult> Results)
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public string ToMarkdown()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(c, $"## {Benchmark} benchmark, {StartedUtc:yyyy-MM-dd HH:mm} UTC");
+        sb.AppendLine();
+        sb.AppendLine(c, $"- command: `{Command}`");
+        sb.AppendLine(c, $"- CPU: {Machine.CpuModel}, {Machine.LogicalCores} logical cores, {Machine.Architecture}; threads per case: {Threads}");
+        string forced = Machine.ForcedKernelIsa is { } f ? $" (forced: {f})" : "";
+        sb.AppendLine(c, $"- CPU flags (/proc/cpuinfo, int8-relevant): {string.Join(" ", Machine.CpuFlags)}");
+        sb.AppendLine(c, $"- ISA flags (.NET): {string.Join(" ", Machine.IsaFlags)}; kernel paths: {string.Join(" ", Machine.KernelIsas)}{forced}");
+        sb.AppendLine(c, $"- runtime: {Machine.Runtime}, {Machine.Os}; ONNX Runtime {Machine.OnnxRuntimeVersion}");
+        sb.AppendLine(c, $"- timing: warm-up >= {Harness.MinWarmupRuns} runs and {Harness.WarmupMs} ms, then >= {Harness.MinRepetitions} runs and {Harness.TargetMs} ms (max {Harness.MaxRepetitions}); median and min of single runs");
+        sb.AppendLine(c, $"- ratio: {Baseline} median / case median, measured in this run (> 1 = faster than the baseline)");
+        sb.AppendLine();
+        sb.AppendLine("| shape | engine | variant | bits | median ms | min ms | runs | GMAC/s | vs ORT QLinearConv |");
+        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in Results)
+        {
+            string ratio = r.VsBaseline is { } v ? v.ToString("F2", c) + "x" : "-";
+            string variant = r.Note is null ? r.Variant : $"{r.Variant} ({r.Note})";
+            sb.AppendLine(c, $"| {r.Shape} | {r.Engine} | {variant} | {r.Bits} | {r.MedianMs:F3} | {r.MinMs:F3} | {r.Repetitions} | {r.GmacPerSecond:F1} | {ratio} |");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Writes &lt;dir&gt;/&lt;benchmark&gt;-&lt;timestamp&gt;.md/.json and &lt;benchmark&gt;-latest.md/.json.</summary>
+    public IReadOnlyList<string> WriteTo(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        string stamp = StartedUtc.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        string md = ToMarkdown(), json = ToJson();
+        var paths = new List<string>();
+        foreach (string name in new[] { $"{Benchmark}-{stamp}", $"{Benchmark}-latest" })
+        {
+            string mdPath = Path.Combine(directory, name + ".md"), jsonPath = Path.Combine(directory, name + ".json");
+            File.WriteAllText(mdPath, md);
+            File.WriteAllText(jsonPath, json);
+            paths.Add(mdPath);
+            paths.Add(jsonPath);
+        }
+        return paths;
+    }
+}
