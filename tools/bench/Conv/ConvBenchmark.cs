@@ -18,6 +18,7 @@ public static class ConvBenchmark
             log.WriteLine($"shape {shape.Name}: {shape.Describe()}");
             var data = new ConvBenchData(shape, options.Seed);
             var rows = new List<BenchResult>();
+            byte[]? baselineOutput = null;
             foreach (var engine in engines)
             {
                 foreach (var benchCase in engine.CreateCases(data, options.Bits, options))
@@ -25,16 +26,47 @@ public static class ConvBenchmark
                     using (benchCase)
                     {
                         var m = BenchHarness.Measure(benchCase.Run, options.Harness);
+                        string? note = null;
+                        if (benchCase is IUInt8NhwcOutput checkable && benchCase.Bits == 8 && benchCase is not OrtConvCase { Variant: "ConvInteger" })
+                        {
+                            if (benchCase is OrtConvCase { Variant: OrtConvEngine.BaselineVariant })
+                            {
+                                baselineOutput = checkable.OutputNhwc();
+                            }
+                            else if (baselineOutput is not null)
+                            {
+                                note = CompareWithBaseline(baselineOutput, checkable.OutputNhwc());
+                            }
+                        }
                         var row = new BenchResult(shape.Name, shape.Describe(), benchCase.Engine, benchCase.Variant,
-                            benchCase.Bits, benchCase.Macs, m.MedianMs, m.MinMs, m.Repetitions, m.GmacPerSecond(benchCase.Macs), null);
-                        log.WriteLine($"  {row.Engine,-12} {row.Variant,-40} {row.Bits,2} bit  median {row.MedianMs,9:F3} ms  min {row.MinMs,9:F3} ms  {row.GmacPerSecond,7:F1} GMAC/s  ({row.Repetitions} runs)");
+                            benchCase.Bits, benchCase.Macs, m.MedianMs, m.MinMs, m.Repetitions, m.GmacPerSecond(benchCase.Macs), null, note);
+                        log.WriteLine($"  {row.Engine,-12} {row.Variant,-40} {row.Bits,2} bit  median {row.MedianMs,9:F3} ms  min {row.MinMs,9:F3} ms  {row.GmacPerSecond,7:F1} GMAC/s  ({row.Repetitions} runs){(note is null ? "" : "  " + note)}");
                         rows.Add(row);
                     }
                 }
             }
             var baseline = rows.FirstOrDefault(r => r.Engine == "onnxruntime" && r.Variant == OrtConvEngine.BaselineVariant);
-            results.AddRange(rows.Select(r => baseline is null ? r : r with { VsBaseline = baseline.MedianMs / r.MedianMs }));
+            results.AddRange(rows.Select(r => baseline is null ? r
+                : r with { VsBaseline = baseline.MedianMs / r.MedianMs, VsBaselineMin = baseline.MinMs / r.MinMs }));
         }
         return results;
+    }
+
+    // Same data and scales as the baseline: outputs may differ by 1 at exact rounding ties only
+    // (ONNX Runtime rounds half to even in float32, we round half up in fixed point).
+    private static string CompareWithBaseline(byte[] expected, byte[] actual)
+    {
+        if (expected.Length != actual.Length)
+        {
+            return $"output size {actual.Length} != ORT {expected.Length}";
+        }
+        int differ = 0, maxDiff = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            int d = Math.Abs(expected[i] - actual[i]);
+            differ += d != 0 ? 1 : 0;
+            maxDiff = Math.Max(maxDiff, d);
+        }
+        return differ == 0 ? "output = ORT" : $"output differs from ORT at {differ} of {expected.Length}, max {maxDiff}";
     }
 }

@@ -9,7 +9,7 @@ namespace AQD.Edge.Bench.Conv;
 /// One ONNX Runtime session on a one-conv model, CPU execution provider, with pre-bound input and
 /// output OrtValues so <see cref="Run"/> times InferenceSession.Run alone.
 /// </summary>
-public sealed class OrtConvCase : IBenchCase
+public sealed class OrtConvCase : IBenchCase, IUInt8NhwcOutput
 {
     private readonly InferenceSession session;
     private readonly RunOptions runOptions = new();
@@ -20,8 +20,11 @@ public sealed class OrtConvCase : IBenchCase
     private readonly OrtValue[] inputValues;
     private readonly OrtValue[] outputValues;
 
+    private readonly OnnxConvModel model;
+
     public OrtConvCase(OnnxConvModel model, byte[] inputNchw, long macs, int threads)
     {
+        this.model = model;
         Variant = model.Kind;
         Macs = macs;
         using var options = CreateSessionOptions(threads);
@@ -61,8 +64,16 @@ public sealed class OrtConvCase : IBenchCase
 
     public void Run() => session.Run(runOptions, inputNames, inputValues, outputNames, outputValues);
 
-    /// <summary>The output of the last run (uint8 for QLinearConv/QDQ).</summary>
-    public ReadOnlySpan<byte> OutputBytes => output.GetTensorDataAsSpan<byte>();
+    /// <summary>The uint8 output of the last run, NHWC (QLinearConv and QDQ; ConvInteger has int32 output).</summary>
+    public byte[] OutputNhwc()
+    {
+        if (model.OutputType != Onnx.Protobuf.TensorProto.Types.DataType.Uint8)
+        {
+            throw new InvalidOperationException($"{Variant} has no uint8 output.");
+        }
+        var s = model.OutputShape;
+        return OnnxLayout.ChwToHwc(output.GetTensorDataAsSpan<byte>(), (int)s[2], (int)s[3], (int)s[1]);
+    }
 
     public void Dispose()
     {

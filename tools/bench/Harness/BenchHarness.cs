@@ -7,25 +7,31 @@ namespace AQD.Edge.Bench.Harness;
 /// <see cref="Stopwatch"/>; report median and minimum. A full GC runs before the timed phase so a
 /// collection from setup does not land inside it; the benchmarked calls themselves must not
 /// allocate (ours do not; ONNX Runtime runs with pre-bound OrtValues).
+/// A case whose first run alone takes more than half of <see cref="HarnessOptions.TargetMs"/>
+/// (scalar reference kernels) is measured with that one warm-up run and
+/// <see cref="HarnessOptions.SlowRepetitions"/> timed runs, so a full run stays short.
 /// </summary>
 public static class BenchHarness
 {
     public static Measurement Measure(Action run, HarnessOptions options)
     {
         var total = Stopwatch.StartNew();
-        for (int i = 0; i < options.MinWarmupRuns || total.Elapsed.TotalMilliseconds < options.WarmupMs; i++)
+        run();
+        bool slow = total.Elapsed.TotalMilliseconds > options.TargetMs / 2;
+        for (int i = 1; !slow && (i < options.MinWarmupRuns || total.Elapsed.TotalMilliseconds < options.WarmupMs); i++)
         {
             run();
         }
+        int minRepetitions = slow ? options.SlowRepetitions : options.MinRepetitions;
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
 
-        var samples = new List<double>(options.MinRepetitions);
+        var samples = new List<double>(minRepetitions);
         double spent = 0;
         while (samples.Count < options.MaxRepetitions &&
-               (samples.Count < options.MinRepetitions || spent < options.TargetMs))
+               (samples.Count < minRepetitions || (!slow && spent < options.TargetMs)))
         {
             long start = Stopwatch.GetTimestamp();
             run();
