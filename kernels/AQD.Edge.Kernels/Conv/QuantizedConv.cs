@@ -10,6 +10,8 @@
 // pixels in caller scratch (im2col): padded positions hold the input zero point, K padding holds 0,
 // int8 inputs are stored as a XOR 0x80 (= a + 128, so the kernels only see unsigned bytes and the
 // zero point becomes zp + 128), packed inputs are unpacked to one value per byte.
+// Low-bit weight tiles are expanded to int8 c4 once per (pixel tile, channel tile) into scratch for
+// the SIMD kernels (WeightTileDecoder); the scalar twin reads the packed tile itself.
 // Accumulator: acc = sum_k a'[k] * w[k] (a' the unsigned byte), then RequantizeStore adds the
 // folded bias (bias - zp' * sum over real K of w) and applies THE requantization rule. Preparation
 // proves K * max|a - zp| * max|w| + |bias| fits int32 per channel; with that, int32 wrap-around
@@ -51,7 +53,7 @@ public sealed unsafe class QuantizedConv
         zeroByte = other.zeroByte;
         Variant = variant;
         tileRows = TileRowsFor(direct, weights.KPadded, accStride);
-        ScratchBytes = ScratchFor(direct, tileRows, accStride, weights.KPadded);
+        ScratchBytes = ScratchFor(direct, tileRows, accStride, weights.KPadded, gemm.LowBit);
     }
 
     private QuantizedConv(ConvGeometry geometry, ActivationFormat input, ActivationFormat output, PackedConvWeights weights,
@@ -69,7 +71,7 @@ public sealed unsafe class QuantizedConv
         accStride = weights.TilesPerGroup * 8;
         Variant = variant;
         tileRows = TileRowsFor(direct, weights.KPadded, accStride);
-        ScratchBytes = ScratchFor(direct, tileRows, accStride, weights.KPadded);
+        ScratchBytes = ScratchFor(direct, tileRows, accStride, weights.KPadded, gemm.LowBit);
     }
 
     public ConvGeometry Geometry { get; }
@@ -211,6 +213,8 @@ public sealed unsafe class QuantizedConv
         {
             int* acc = (int*)(((nint)scrP + 63) & ~(nint)63);
             byte* aBuf = (byte*)(acc + tileRows * accStride);
+            byte* panel = aBuf + (direct ? 0 : tileRows * weights.KPadded);
+            bool decode = gemm.LowBit && !kernel.ReadsLowBit;
             int pEnd = outputRowEnd * ow;
             for (int p0 = outputRowStart * ow; p0 < pEnd; p0 += tileRows)
             {
@@ -233,6 +237,11 @@ public sealed unsafe class QuantizedConv
                     for (int t = 0; t < tpg; t++)
                     {
                         byte* w = wP + (nint)(grp * tpg + t) * tileBytes;
+                        if (decode)
+                        {
+                            WeightTileDecoder.Decode(gemm, w, panel);
+                            w = panel;
+                        }
                         int* init = initP + (grp * tpg + t) * 8;
                         for (int r = 0; r < m; r += mr)
                         {
@@ -330,8 +339,8 @@ public sealed unsafe class QuantizedConv
         return Math.Clamp(budget / 8 * 8, 8, 64);
     }
 
-    private static int ScratchFor(bool direct, int tileRows, int accStride, int kPadded)
-        => 64 + tileRows * accStride * 4 + (direct ? 0 : tileRows * kPadded);
+    private static int ScratchFor(bool direct, int tileRows, int accStride, int kPadded, bool lowBit)
+        => 64 + tileRows * accStride * 4 + (direct ? 0 : tileRows * kPadded) + (lowBit ? kPadded * 8 : 0);
 
     private static void CheckSupported(GemmVariant variant)
     {

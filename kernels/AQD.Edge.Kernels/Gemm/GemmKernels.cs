@@ -29,6 +29,8 @@ public static class GemmKernels
     public static IReadOnlyList<GemmVariant> Variants { get; } =
     [
         Scalar,
+        new("Qu8Qs8Gemm4x8c4Avx2", KernelIsa.Avx2, new Qu8Qs8Gemm4x8c4Avx2()),
+        new("Qu8Qs8Gemm4x8c4AvxVnni", KernelIsa.AvxVnni, new Qu8Qs8Gemm4x8c4AvxVnni()),
     ];
 
     /// <summary>The variant the running CPU (and AQD_KERNELS_ISA) selects.</summary>

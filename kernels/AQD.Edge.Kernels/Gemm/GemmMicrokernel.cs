@@ -7,7 +7,11 @@
 //   W: one tile of NR = 8 output channels of a PackedConvWeights panel (layout documented there):
 //      per super-block 32 bytes; int8: one k-group of 4, bytes [n0 k0..3][n1 k0..3]...[n7 k0..3];
 //      low-bit: B = 8 / ContainerBits consecutive k-groups interleaved bitwise (byte j holds the code
-//      of k-group i at bits [i*cb, i*cb + cb)).
+//      of k-group i at bits [i*cb, i*cb + cb)). Only the scalar twin reads low-bit tiles directly
+//      (ReadsLowBit); for the SIMD kernels the driver first expands a low-bit tile once per pixel
+//      tile into an int8 c4 tile (WeightTileDecoder: mask/shift, then signed (q ^ m) - m or
+//      odd-level 2q - L, on 16 bytes at a time), which then stays in L1 for all row blocks, so
+//      every SIMD kernel has a single int8 inner loop over KGroups = Kpad / 4 k-groups.
 //   C: rows x 8 int32 at c[r * cStride + j] = sum_k a[r][k] * w[j][k] exactly (as int32; see bounds).
 //   Init: 8 int32 per tile = 128 * sum over padded K of w[j][k]; kernels that compute on (a XOR 0x80)
 //      as signed bytes (SDOT, SMULL) start their accumulators from it when GemmParams.XorA is set.
@@ -50,6 +54,8 @@ internal readonly struct GemmParams
     public int KBlock { get; }
     public int KPadded { get; }
     public int SuperBlocks { get; }
+    /// <summary>k-groups of 4 in Kpad (the loop count of the int8 kernels).</summary>
+    public int KGroups => KPadded / 4;
     public byte CodeMask { get; }
     /// <summary>Low-bit decode on bytes: value = (x + (x AND DecodeDouble)) - DecodeSub with x = code XOR DecodeXor.</summary>
     public byte DecodeXor { get; }
@@ -76,6 +82,9 @@ internal readonly struct GemmParams
 internal abstract unsafe class GemmMicrokernel
 {
     public abstract int MR { get; }
+
+    /// <summary>True when the kernel reads low-bit tiles itself; otherwise it gets int8 c4 tiles (decoded by the driver).</summary>
+    public virtual bool ReadsLowBit => false;
 
     public abstract void Run(in GemmParams p, int rows, byte* a, nint aStride, byte* w, int* c, nint cStride, int* init);
 }

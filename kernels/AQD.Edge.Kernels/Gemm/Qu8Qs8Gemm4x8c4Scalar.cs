@@ -7,6 +7,8 @@ internal sealed unsafe class Qu8Qs8Gemm4x8c4Scalar : GemmMicrokernel
 {
     public override int MR => 4;
 
+    public override bool ReadsLowBit => true;
+
     public override void Run(in GemmParams p, int rows, byte* a, nint aStride, byte* w, int* c, nint cStride, int* init)
     {
         int groups = p.SuperBlocks * p.BlocksPerSuper;
