@@ -344,7 +344,7 @@ public sealed unsafe class QuantizedConv
 
     private static void CheckSupported(GemmVariant variant)
     {
-        if (!((Dispatch.IKernelVariant)variant).IsSupported)
+        if (!Dispatch.KernelIsaSupport.IsSupported(variant.Isa))
         {
             throw new NotSupportedException($"Variant {variant.Name} needs {variant.Isa}, which this CPU does not support.");
         }

@@ -58,7 +58,7 @@ public sealed class ConvTester
         $"input {input}, weights {weightFormat}, output {output}{(relu ? " relu" : "")}, extreme {extreme}, seed {seed}";
 
     /// <summary>Runs every supported variant against the scalar twin; returns how many non-scalar variants were compared.</summary>
-    public int Test() => Test(GemmKernels.Variants.Where(v => ((IKernelVariant)v).IsSupported).ToArray());
+    public int Test() => Test(GemmKernels.Variants.Where(v => KernelIsaSupport.IsSupported(v.Isa)).ToArray());
 
     /// <summary>Runs the given variants against the scalar twin (whole image and in two row ranges).</summary>
     public int Test(params GemmVariant[] variants)
