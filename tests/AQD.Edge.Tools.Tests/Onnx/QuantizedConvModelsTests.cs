@@ -1,7 +1,10 @@
 using System.Runtime.InteropServices;
 using AQD.Edge.Kernels.Conv;
 using AQD.Edge.Kernels.FixedPoint;
+using AQD.Edge.Kernels.Gemm;
+using AQD.Edge.Kernels.LowBit;
 using AQD.Edge.Kernels.Preparation;
+using AQD.Edge.Kernels.Tensors;
 using AQD.Edge.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
@@ -101,7 +104,7 @@ public class QuantizedConvModelsTests(ITestOutputHelper output)
         var y = RunOrt<byte>(QuantizedConvModels.QLinearConv(spec), x, g);
         var acc = ReferenceConv.Accumulate(g, x, spec.InputZeroPoint, w);
         var requant = Multipliers(spec);
-        var ours = ReferenceConv.Requantize(acc, g.OutChannels, bias, requant, OutputRange.UInt8(128));
+        var ours = Ours(spec, x, g);
 
         int ties = 0, tieDiffs = 0;
         for (int i = 0; i < acc.Length; i++)
@@ -131,9 +134,21 @@ public class QuantizedConvModelsTests(ITestOutputHelper output)
             "ONNX Runtime cross-checks run on x64 only.");
 
     // Our side: integer accumulation, multipliers from the same float32 scales ORT uses, THE rule.
+    // Our scalar conv (QuantizedConv on the scalar GEMM twin), checked against the plain loops too.
     private static byte[] Ours(QuantizedConvSpec spec, byte[] x, ConvGeometry g)
-        => ReferenceConv.Requantize(ReferenceConv.Accumulate(g, x, spec.InputZeroPoint, spec.Weights),
-            g.OutChannels, spec.Bias!, Multipliers(spec), OutputRange.UInt8(spec.OutputZeroPoint));
+    {
+        var requant = Multipliers(spec);
+        var range = OutputRange.UInt8(spec.OutputZeroPoint);
+        var conv = QuantizedConv.Prepare(g, ActivationFormat.UInt8(spec.InputZeroPoint),
+            new PackedConvWeights(g, spec.Weights, LowBitFormat.Int(8)), spec.Bias, requant,
+            ActivationFormat.UInt8(spec.OutputZeroPoint), range, GemmKernels.Scalar);
+        var y = new byte[conv.OutputBytes];
+        conv.Run(x, y, new byte[conv.ScratchBytes]);
+        var plain = ReferenceConv.Requantize(ReferenceConv.Accumulate(g, x, spec.InputZeroPoint, spec.Weights),
+            g.OutChannels, spec.Bias!, requant, range);
+        Assert.Equal(plain, y);
+        return y;
+    }
 
     // (M0, n) per channel from the float32 multiplier ORT computes: x_scale * w_scale[c] / y_scale.
     private static ChannelRequant[] Multipliers(QuantizedConvSpec spec)

@@ -1,7 +1,7 @@
 namespace AQD.Edge.Bench.Conv;
 
-/// <summary>AQD.Edge's own conv engines (filled in as the kernel families land on main).</summary>
+/// <summary>AQD.Edge's own conv engines (one per kernel family that implements convolution).</summary>
 public static class ConvEngines
 {
-    public static IEnumerable<IConvEngine> Ours() => [];
+    public static IEnumerable<IConvEngine> Ours() => [new AqdConvEngine()];
 }
