@@ -16,7 +16,12 @@ public sealed record BenchReport(
     HarnessOptions Harness,
     IReadOnlyList<BenchResult> Results)
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // files, not HTML: keep "->" readable
+    };
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
