@@ -97,7 +97,7 @@ public static class Program
 #endif
         IReadOnlyList<IConvEngine> engines = [new OrtConvEngine(), .. ConvEngines.Ours()];
         var results = ConvBenchmark.Run(options, engines, Console.Out);
-        var report = new BenchReport("conv", started, command, "onnxruntime QLinearConv", machine, options.Threads, options.Harness, results);
+        var report = new BenchReport("conv", started, command, "onnxruntime QLinearConv", "vs ORT QLinearConv", machine, options.Threads, options.Harness, results);
         Console.WriteLine();
         Console.WriteLine(report.ToMarkdown());
         foreach (string path in report.WriteTo(outDir))

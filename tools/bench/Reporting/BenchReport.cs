@@ -11,6 +11,7 @@ public sealed record BenchReport(
     DateTimeOffset StartedUtc,
     string Command,
     string Baseline,
+    string BaselineColumn,
     MachineInfo Machine,
     int Threads,
     HarnessOptions Harness,
@@ -41,7 +42,7 @@ public sealed record BenchReport(
         sb.AppendLine(c, $"- ratio: {Baseline} median / case median, measured in this run (> 1 = faster than the baseline); \"(on min)\": the same with minimum times, less disturbed by other processes");
         sb.AppendLine("- check: 8-bit outputs compared with the baseline's on the same data (they may differ by 1 at exact rounding ties: ORT rounds half to even in float32, we round half up in fixed point)");
         sb.AppendLine();
-        sb.AppendLine("| shape | engine | variant | bits | median ms | min ms | runs | GMAC/s | vs ORT QLinearConv | (on min) | check |");
+        sb.AppendLine(c, $"| shape | engine | variant | bits | median ms | min ms | runs | GMAC/s | {BaselineColumn} | (on min) | check |");
         sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in Results)
         {
