@@ -18,6 +18,7 @@ public sealed class AqdConvCase(QuantizedConv conv, GemmVariant variant, int bit
     public string Variant { get; } = variant.Name + (conv.ReadsInputInPlace ? " direct" : " im2col");
     public int Bits { get; } = bits;
     public long Macs => conv.Macs;
+    public string? Note { get; } = ReferenceEquals(variant, GemmKernels.Selected) ? "dispatch pick" : null;
 
     public void Run() => conv.Run(input, output, scratch);
 

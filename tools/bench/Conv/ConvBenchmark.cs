@@ -26,7 +26,7 @@ public static class ConvBenchmark
                     using (benchCase)
                     {
                         var m = BenchHarness.Measure(benchCase.Run, options.Harness);
-                        string? note = null;
+                        string? note = benchCase.Note;
                         if (benchCase is IUInt8NhwcOutput checkable && benchCase.Bits == 8 && benchCase is not OrtConvCase { Variant: "ConvInteger" })
                         {
                             if (benchCase is OrtConvCase { Variant: OrtConvEngine.BaselineVariant })
@@ -35,7 +35,8 @@ public static class ConvBenchmark
                             }
                             else if (baselineOutput is not null)
                             {
-                                note = CompareWithBaseline(baselineOutput, checkable.OutputNhwc());
+                                string check = CompareWithBaseline(baselineOutput, checkable.OutputNhwc());
+                                note = note is null ? check : $"{note}; {check}";
                             }
                         }
                         var row = new BenchResult(shape.Name, shape.Describe(), benchCase.Engine, benchCase.Variant,

@@ -18,5 +18,8 @@ public interface IBenchCase : IDisposable
     /// <summary>Multiply-accumulates of one <see cref="Run"/>.</summary>
     long Macs { get; }
 
+    /// <summary>Remark for the report (e.g. "dispatch pick"), or null.</summary>
+    string? Note => null;
+
     void Run();
 }
