@@ -46,12 +46,18 @@ public sealed record BenchReport(
         sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in Results)
         {
-            string ratio = r.VsBaseline is { } v ? v.ToString("F2", c) + "x" : "-";
-            string ratioMin = r.VsBaselineMin is { } vm ? vm.ToString("F2", c) + "x" : "-";
+            string ratio = Ratio(r.VsBaseline), ratioMin = Ratio(r.VsBaselineMin);
             sb.AppendLine(c, $"| {r.Shape} | {r.Engine} | {r.Variant} | {r.Bits} | {r.MedianMs:F3} | {r.MinMs:F3} | {r.Repetitions} | {r.GmacPerSecond:F1} | {ratio} | {ratioMin} | {r.Note} |");
         }
         return sb.ToString();
     }
+
+    private static string Ratio(double? r) => r switch
+    {
+        null => "-",
+        < 0.1 => r.Value.ToString("F4", CultureInfo.InvariantCulture) + "x",
+        _ => r.Value.ToString("F2", CultureInfo.InvariantCulture) + "x",
+    };
 
     /// <summary>Writes &lt;dir&gt;/&lt;benchmark&gt;-&lt;timestamp&gt;.md/.json and &lt;benchmark&gt;-latest.md/.json.</summary>
     public IReadOnlyList<string> WriteTo(string directory)
