@@ -23,25 +23,37 @@ public class QuantizedAddTests
         });
     }
 
-    public static TheoryData<ActivationFormat, ActivationFormat, ActivationFormat> Formats => new()
-    {
-        { ActivationFormat.UInt8(0), ActivationFormat.UInt8(255), ActivationFormat.UInt8(0) },
-        { ActivationFormat.UInt8(255), ActivationFormat.UInt8(0), ActivationFormat.UInt8(255) },
-        { ActivationFormat.Int8(-128), ActivationFormat.Int8(127), ActivationFormat.Int8(127) },
-        { ActivationFormat.Int8(127), ActivationFormat.Int8(-128), ActivationFormat.Int8(-128) },
-        { ActivationFormat.Int16(), ActivationFormat.Int8(-128), ActivationFormat.Int16() },
-        { ActivationFormat.Int16(), ActivationFormat.UInt8(255), ActivationFormat.Int16() },
-        { ActivationFormat.UInt8(200), ActivationFormat.Int8(3), ActivationFormat.Int16() },
-        { ActivationFormat.Int16(), ActivationFormat.Int16(), ActivationFormat.Int8(0) },
-        { ActivationFormat.Int8(0), ActivationFormat.UInt8(128), ActivationFormat.UInt8(0) },
-        { ActivationFormat.Unsigned(4), ActivationFormat.Unsigned(2), ActivationFormat.Unsigned(4) },
-    };
+    // (A, B, output) formats: zero points at the ends of their ranges, mixed containers.
+    private static readonly (ActivationFormat A, ActivationFormat B, ActivationFormat Out)[] Formats =
+    [
+        (ActivationFormat.UInt8(0), ActivationFormat.UInt8(255), ActivationFormat.UInt8(0)),
+        (ActivationFormat.UInt8(255), ActivationFormat.UInt8(0), ActivationFormat.UInt8(255)),
+        (ActivationFormat.Int8(-128), ActivationFormat.Int8(127), ActivationFormat.Int8(127)),
+        (ActivationFormat.Int8(127), ActivationFormat.Int8(-128), ActivationFormat.Int8(-128)),
+        (ActivationFormat.Int16(), ActivationFormat.Int8(-128), ActivationFormat.Int16()),
+        (ActivationFormat.Int16(), ActivationFormat.UInt8(255), ActivationFormat.Int16()),
+        (ActivationFormat.UInt8(200), ActivationFormat.Int8(3), ActivationFormat.Int16()),
+        (ActivationFormat.Int16(), ActivationFormat.Int16(), ActivationFormat.Int8(0)),
+        (ActivationFormat.Int8(0), ActivationFormat.UInt8(128), ActivationFormat.UInt8(0)),
+        (ActivationFormat.Unsigned(4), ActivationFormat.Unsigned(2), ActivationFormat.Unsigned(4)),
+    ];
 
+    // Theory rows are indices (plain ints serialize everywhere, also in the arm64 runner under qemu).
     [Theory]
-    [MemberData(nameof(Formats))]
-    public void EdgeZeroPointsAndScaleRatios_MatchScalarAndFormula(ActivationFormat fa, ActivationFormat fb, ActivationFormat fo)
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    public void EdgeZeroPointsAndScaleRatios_MatchScalarAndFormula(int row)
     {
-        double[] ratios = [0.01, 0.1, 0.5, 1, 3.7, 10, 100];
+        var (fa, fb, fo) = Formats[row];
+        double[] ratios = [0.01, 0.3, 1, 3.7, 100];
         int seed = 0;
         VariantSweep.ForEach(QuantizedAddKernels.Variants, v =>
         {
@@ -51,7 +63,7 @@ public class QuantizedAddTests
                 {
                     foreach (bool relu in new[] { false, true })
                     {
-                        foreach (int n in new[] { 7, 8, 67, 300 })
+                        foreach (int n in new[] { 7, 67, 130 })
                         {
                             var t = new QuantizedAddTester().Length(n).Seed(++seed).Relu(relu)
                                 .InputA(fa, 0.02 * ra).InputB(fb, 0.02).Output(fo, 0.02 * ro);
