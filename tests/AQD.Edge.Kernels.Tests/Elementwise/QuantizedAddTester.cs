@@ -74,7 +74,7 @@ public sealed class QuantizedAddTester
             {
                 int want = Formula(p, VariantSweep.Int(xa[i]), VariantSweep.Int(xb[i]));
                 int got = VariantSweep.Int(expected[i]);
-                Assert.True(want == got, $"scalar vs Int128 formula: index {i}, a={VariantSweep.Int(xa[i])} b={VariantSweep.Int(xb[i])}: formula {want}, scalar {got}; {Describe(p)}");
+                if (want != got) { Assert.Fail($"scalar vs Int128 formula: index {i}, a={VariantSweep.Int(xa[i])} b={VariantSweep.Int(xb[i])}: formula {want}, scalar {got}; {Describe(p)}"); }
             }
             return;
         }
@@ -93,8 +93,7 @@ public sealed class QuantizedAddTester
         for (int i = 0; i < length; i++)
         {
             int want = VariantSweep.Int(expected[i]), got = VariantSweep.Int(actual[i]);
-            Assert.True(want == got,
-                $"{variant.Name}: index {i}, a={VariantSweep.Int(xa[i])} b={VariantSweep.Int(xb[i])}: scalar {want}, variant {got}; {Describe(p)}");
+            if (want != got) { Assert.Fail($"{variant.Name}: index {i}, a={VariantSweep.Int(xa[i])} b={VariantSweep.Int(xb[i])}: scalar {want}, variant {got}; {Describe(p)}"); }
         }
     }
 

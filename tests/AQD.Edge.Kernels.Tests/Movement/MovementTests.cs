@@ -29,8 +29,7 @@ public sealed class ConcatChannelsTester
                 {
                     int want = VariantSweep.Int(inputs[i].Span[px * channels[i] + c]);
                     int got = VariantSweep.Int(output[px * p.OutputChannels + oc]);
-                    Assert.True(want == got,
-                        $"concat: index {px * p.OutputChannels + oc} (pixel {px}, input {i}, channel {c}): want {want}, got {got}; pixels={pixels} channels=[{string.Join(",", channels)}] {typeof(T).Name}");
+                    if (want != got) { Assert.Fail($"concat: index {px * p.OutputChannels + oc} (pixel {px}, input {i}, channel {c}): want {want}, got {got}; pixels={pixels} channels=[{string.Join(",", channels)}] {typeof(T).Name}"); }
                 }
             }
         }
@@ -62,8 +61,7 @@ public sealed class ChannelShuffleTester
                 int j = oc / groups, i = oc % groups;
                 int want = VariantSweep.Int(input[px * channels + i * perGroup + j]);
                 int got = VariantSweep.Int(output[px * channels + oc]);
-                Assert.True(want == got,
-                    $"shuffle: index {px * channels + oc} (pixel {px}, channel {oc}): want {want}, got {got}; pixels={pixels} C={channels} g={groups} {typeof(T).Name}");
+                if (want != got) { Assert.Fail($"shuffle: index {px * channels + oc} (pixel {px}, channel {oc}): want {want}, got {got}; pixels={pixels} C={channels} g={groups} {typeof(T).Name}"); }
             }
         }
     }

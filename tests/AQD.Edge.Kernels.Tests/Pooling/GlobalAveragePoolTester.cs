@@ -53,15 +53,14 @@ public sealed class GlobalAveragePoolTester
                 }
                 int want = Requantization.Requantize(checked((int)sum), p.Multiplier, p.Range);
                 int got = VariantSweep.Int(expected[n * channels + c]);
-                Assert.True(want == got, $"scalar vs naive: index {n * channels + c}: naive {want}, scalar {got}; {shape}");
+                if (want != got) { Assert.Fail($"scalar vs naive: index {n * channels + c}: naive {want}, scalar {got}; {shape}"); }
             }
         }
         var actual = new TO[batch * channels];
         variant.Run(p, x, actual.AsSpan());
         for (int i = 0; i < actual.Length; i++)
         {
-            Assert.True(VariantSweep.Int(expected[i]) == VariantSweep.Int(actual[i]),
-                $"{variant.Name}: index {i} (n={i / channels} c={i % channels}): scalar {VariantSweep.Int(expected[i])}, variant {VariantSweep.Int(actual[i])}; {shape}");
+            if (VariantSweep.Int(expected[i]) != VariantSweep.Int(actual[i])) { Assert.Fail($"{variant.Name}: index {i} (n={i / channels} c={i % channels}): scalar {VariantSweep.Int(expected[i])}, variant {VariantSweep.Int(actual[i])}; {shape}"); }
         }
     }
 }

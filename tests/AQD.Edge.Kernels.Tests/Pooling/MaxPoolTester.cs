@@ -75,8 +75,7 @@ public sealed class MaxPoolTester
                                 }
                             }
                         }
-                        Assert.True(best == VariantSweep.Int(expected[o]),
-                            $"scalar vs naive: index {o} (n={n} oy={oy} ox={ox} c={c}): naive {best}, scalar {VariantSweep.Int(expected[o])}; {shape}");
+                        if (best != VariantSweep.Int(expected[o])) { Assert.Fail($"scalar vs naive: index {o} (n={n} oy={oy} ox={ox} c={c}): naive {best}, scalar {VariantSweep.Int(expected[o])}; {shape}"); }
                     }
                 }
             }
@@ -85,8 +84,7 @@ public sealed class MaxPoolTester
         variant.Run(p, input, actual.AsSpan());
         for (int i = 0; i < actual.Length; i++)
         {
-            Assert.True(VariantSweep.Int(expected[i]) == VariantSweep.Int(actual[i]),
-                $"{variant.Name}: index {i} (channel {i % channels}): scalar {VariantSweep.Int(expected[i])}, variant {VariantSweep.Int(actual[i])}; {shape}");
+            if (VariantSweep.Int(expected[i]) != VariantSweep.Int(actual[i])) { Assert.Fail($"{variant.Name}: index {i} (channel {i % channels}): scalar {VariantSweep.Int(expected[i])}, variant {VariantSweep.Int(actual[i])}; {shape}"); }
         }
     }
 }
