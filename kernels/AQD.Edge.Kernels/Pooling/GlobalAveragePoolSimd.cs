@@ -12,44 +12,63 @@ using AQD.Edge.Kernels.Tensors;
 
 namespace AQD.Edge.Kernels.Pooling;
 
-/// <summary>Sum-and-requantize of 8 channels on one ISA.</summary>
-internal interface IGapBlock
+/// <summary>Sum-and-requantize of 8 channels on one ISA; built once per run (vector constants hoisted).</summary>
+internal interface IGapBlock<TSelf> where TSelf : struct, IGapBlock<TSelf>
 {
-    static abstract void Run<TI, TO>(GlobalAveragePoolParams p, ref TI first, int pixelStride, int pixels, ref TO output)
-        where TI : unmanaged where TO : unmanaged;
+    static abstract TSelf Create(GlobalAveragePoolParams p);
+
+    void Run<TI, TO>(ref TI first, int pixelStride, int pixels, ref TO output) where TI : unmanaged where TO : unmanaged;
 }
 
-internal readonly struct GapAdvSimd : IGapBlock
+internal readonly struct GapAdvSimd : IGapBlock<GapAdvSimd>
 {
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run<TI, TO>(GlobalAveragePoolParams p, ref TI first, int pixelStride, int pixels, ref TO output)
-        where TI : unmanaged where TO : unmanaged
+    private readonly Vector128<int> bias;
+    private readonly Requant128 requant;
+
+    private GapAdvSimd(GlobalAveragePoolParams p)
     {
-        Vector128<int> lo = Vector128.Create(p.Bias), hi = lo;
+        bias = Vector128.Create(p.Bias);
+        requant = new Requant128(p.Multiplier.Multiplier, p.Multiplier.Shift, p.Range);
+    }
+
+    public static GapAdvSimd Create(GlobalAveragePoolParams p) => new(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Run<TI, TO>(ref TI first, int pixelStride, int pixels, ref TO output) where TI : unmanaged where TO : unmanaged
+    {
+        Vector128<int> lo = bias, hi = bias;
         for (int i = 0; i < pixels; i++)
         {
             ElementIo.Load8x128(ref Unsafe.Add(ref first, i * pixelStride), out var xl, out var xh);
             lo = AdvSimd.Add(lo, xl);
             hi = AdvSimd.Add(hi, xh);
         }
-        var r = new Requant128(p.Multiplier.Multiplier, p.Multiplier.Shift, p.Range);
-        ElementIo.Store8x128(ref output, r.Apply(lo), r.Apply(hi));
+        ElementIo.Store8x128(ref output, requant.Apply(lo), requant.Apply(hi));
     }
 }
 
-internal readonly struct GapAvx2 : IGapBlock
+internal readonly struct GapAvx2 : IGapBlock<GapAvx2>
 {
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run<TI, TO>(GlobalAveragePoolParams p, ref TI first, int pixelStride, int pixels, ref TO output)
-        where TI : unmanaged where TO : unmanaged
+    private readonly Vector256<int> bias;
+    private readonly Requant256 requant;
+
+    private GapAvx2(GlobalAveragePoolParams p)
     {
-        Vector256<int> acc = Vector256.Create(p.Bias);
+        bias = Vector256.Create(p.Bias);
+        requant = new Requant256(p.Multiplier.Multiplier, p.Multiplier.Shift, p.Range);
+    }
+
+    public static GapAvx2 Create(GlobalAveragePoolParams p) => new(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Run<TI, TO>(ref TI first, int pixelStride, int pixels, ref TO output) where TI : unmanaged where TO : unmanaged
+    {
+        Vector256<int> acc = bias;
         for (int i = 0; i < pixels; i++)
         {
             acc = Avx2.Add(acc, ElementIo.Load8x256(ref Unsafe.Add(ref first, i * pixelStride)));
         }
-        var r = new Requant256(p.Multiplier.Multiplier, p.Multiplier.Shift, p.Range);
-        ElementIo.Store8x256(ref output, r.Apply(acc));
+        ElementIo.Store8x256(ref output, requant.Apply(acc));
     }
 }
 
@@ -58,9 +77,10 @@ internal static class GlobalAveragePoolSimd
     private const int Block = 8;
 
     public static void Run<TI, TO, TBlock>(GlobalAveragePoolParams p, ReadOnlySpan<TI> input, Span<TO> output)
-        where TI : unmanaged where TO : unmanaged where TBlock : struct, IGapBlock
+        where TI : unmanaged where TO : unmanaged where TBlock : struct, IGapBlock<TBlock>
     {
         int c = p.Channels, pixels = p.Height * p.Width;
+        var block = TBlock.Create(p);
         for (int n = 0; n < p.Batch; n++)
         {
             if (c < Block)
@@ -75,7 +95,7 @@ internal static class GlobalAveragePoolSimd
                 {
                     ch = c - Block;
                 }
-                TBlock.Run(p, ref ElementIo.At(input, image + ch), c, pixels, ref ElementIo.At(output, n * c + ch));
+                block.Run(ref ElementIo.At(input, image + ch), c, pixels, ref ElementIo.At(output, n * c + ch));
                 if (ch == c - Block)
                 {
                     break;
