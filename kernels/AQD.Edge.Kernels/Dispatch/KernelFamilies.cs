@@ -15,6 +15,7 @@ public static class KernelFamilies
     /// <summary>All families. Add one line per family: <c>new("gemm", GemmKernels.Variants),</c></summary>
     public static IReadOnlyList<KernelFamily> All { get; } =
     [
+        new("requantize-store", Requantize.RequantizeStore.Variants),
     ];
 
     /// <summary>The variant <see cref="KernelTable"/> selects for a family on this CPU (honouring a forced ISA).</summary>
