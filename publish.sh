@@ -5,8 +5,8 @@
 # tools) for linux-arm64 and linux-x64. Issue #2 (the kernel library) has no executable
 # deliverable yet, so for now this publishes what the test command uses: the kernel test
 # executable, self-contained (JIT) for linux-arm64, runnable on a Raspberry Pi 4/5 or here under
-#   qemu-aarch64-static -cpu cortex-a76 -L artifacts/cache/arm64root artifacts/publish/linux-arm64/AQD.Edge.Kernels.Tests/AQD.Edge.Kernels.Tests
-# (artifacts/cache/arm64root is created by tests/run-all.sh).
+#   DOTNET_EnableWriteXorExecute=0 qemu-aarch64-static -cpu cortex-a76 -L artifacts/cache/arm64root artifacts/publish/linux-arm64/AQD.Edge.Kernels.Tests/AQD.Edge.Kernels.Tests
+# (artifacts/cache/arm64root is created by tests/run-all.sh; W^X off, or qemu runs stale JIT code).
 #
 # Usage: bash publish.sh            (Release)
 set -euo pipefail
