@@ -15,6 +15,10 @@ public static class KernelFamilies
     /// <summary>All families. Add one line per family: <c>new("gemm", GemmKernels.Variants),</c></summary>
     public static IReadOnlyList<KernelFamily> All { get; } =
     [
+        new("bilinear-resize", Resize.BilinearKernels.Variants),
+        new("global-average-pool", Pooling.GlobalAveragePoolKernels.Variants),
+        new("max-pool", Pooling.MaxPoolKernels.Variants),
+        new("quantized-add", Elementwise.QuantizedAddKernels.Variants),
         new("requantize-store", Requantize.RequantizeStore.Variants),
     ];
 
