@@ -10,6 +10,14 @@ public interface IKernelVariant
     string Name { get; }
 
     KernelIsa Isa { get; }
+}
 
-    bool IsSupported => KernelIsaSupport.IsSupported(Isa);
+/// <summary>Members every kernel variant has through its ISA.</summary>
+public static class KernelVariantExtensions
+{
+    extension(IKernelVariant variant)
+    {
+        /// <summary>Whether the running CPU can execute this variant.</summary>
+        public bool IsSupported => KernelIsaSupport.IsSupported(variant.Isa);
+    }
 }

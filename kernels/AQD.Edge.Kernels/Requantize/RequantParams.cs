@@ -1,0 +1,113 @@
+using AQD.Edge.Kernels.FixedPoint;
+
+namespace AQD.Edge.Kernels.Requantize;
+
+/// <summary>
+/// Per-output-channel requantization parameters of one op (int32 bias at the accumulator scale,
+/// fixed-point multiplier M0 * 2^-n) and the output range, validated at prepare time. Arrays are
+/// padded to a multiple of <see cref="Padding"/> channels (bias 0, multiplier 0, shift 1) so vector
+/// code may read whole groups of channels without tail checks.
+/// </summary>
+public sealed class RequantParams
+{
+    /// <summary>Channel count the arrays are padded to a multiple of.</summary>
+    public const int Padding = 16;
+
+    private readonly int[] bias;
+    private readonly int[] multipliers;
+    private readonly int[] shifts;
+
+    public RequantParams(ReadOnlySpan<int> bias, ReadOnlySpan<ChannelRequant> channels, OutputRange range)
+    {
+        if (bias.Length != channels.Length)
+        {
+            throw new ArgumentException(
+                $"Requantization: bias has {bias.Length} channels but the multipliers have {channels.Length}.");
+        }
+        if (channels.Length == 0)
+        {
+            throw new ArgumentException("Requantization: at least one channel is required.");
+        }
+        if (range.Min > range.Max || range.ZeroPoint < range.Min || range.ZeroPoint > range.Max)
+        {
+            throw new ArgumentException(
+                $"Requantization: output range [{range.Min}, {range.Max}] with zero point {range.ZeroPoint} is invalid.");
+        }
+        Channels = channels.Length;
+        Range = range;
+        int padded = (Channels + Padding - 1) / Padding * Padding;
+        this.bias = new int[padded];
+        multipliers = new int[padded];
+        shifts = new int[padded];
+        Array.Fill(shifts, Requantization.MinShift);
+        for (int c = 0; c < Channels; c++)
+        {
+            var p = channels[c];
+            if (!Requantization.IsValid(p.Multiplier, p.Shift))
+            {
+                throw new ArgumentException(
+                    $"Requantization: channel {c} has multiplier {p.Multiplier}, shift {p.Shift}; " +
+                    $"need multiplier >= 0 and shift in [{Requantization.MinShift}, {Requantization.MaxShift}].");
+            }
+            this.bias[c] = bias[c];
+            multipliers[c] = p.Multiplier;
+            shifts[c] = p.Shift;
+        }
+    }
+
+    private RequantParams(RequantParams source, int[] newBias)
+    {
+        Channels = source.Channels;
+        Range = source.Range;
+        bias = newBias;
+        multipliers = source.multipliers;
+        shifts = source.shifts;
+    }
+
+    public int Channels { get; }
+
+    public OutputRange Range { get; }
+
+    /// <summary>Bias per channel, padded with zeros.</summary>
+    public ReadOnlySpan<int> Bias => bias;
+
+    /// <summary>M0 per channel, padded with zeros.</summary>
+    public ReadOnlySpan<int> Multipliers => multipliers;
+
+    /// <summary>Right shift n per channel, padded with 1.</summary>
+    public ReadOnlySpan<int> Shifts => shifts;
+
+    /// <summary>
+    /// A copy whose bias is this bias plus <paramref name="extra"/> per channel (zero-point or
+    /// sign-trick corrections folded in at prepare time). Overflow of int32 is an error.
+    /// </summary>
+    public RequantParams WithBiasAdded(ReadOnlySpan<long> extra)
+    {
+        if (extra.Length != Channels)
+        {
+            throw new ArgumentException($"Requantization: bias correction has {extra.Length} channels, expected {Channels}.");
+        }
+        var sum = (int[])bias.Clone();
+        for (int c = 0; c < Channels; c++)
+        {
+            long v = bias[c] + extra[c];
+            if (v is < int.MinValue or > int.MaxValue)
+            {
+                throw new ArgumentException($"Requantization: corrected bias of channel {c} ({v}) does not fit int32.");
+            }
+            sum[c] = (int)v;
+        }
+        return new RequantParams(this, sum);
+    }
+
+    /// <summary>Largest |bias| over the channels (for accumulator bound checks at prepare time).</summary>
+    public long MaxAbsBias()
+    {
+        long max = 0;
+        for (int c = 0; c < Channels; c++)
+        {
+            max = Math.Max(max, Math.Abs((long)bias[c]));
+        }
+        return max;
+    }
+}
