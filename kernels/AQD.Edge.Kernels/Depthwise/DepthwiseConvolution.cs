@@ -337,7 +337,7 @@ public sealed class DepthwiseConvolution
         };
         int zp = inputFormat.ZeroPoint;
         ReadOnlySpan<byte> w = packed.Span;
-        var correction = new int[c];
+        var correction = new long[c];
         for (int ch = 0; ch < c; ch++)
         {
             long sum = 0, lo = 0, hi = 0;
@@ -355,7 +355,7 @@ public sealed class DepthwiseConvolution
                     $"bias[{ch}] = {bias[ch]}: with the zero-point correction ({-zp * sum}) and accumulator range [{lo}, {hi}] " +
                     "the sum can leave int32.", nameof(bias));
             }
-            correction[ch] = (int)(-zp * sum);
+            correction[ch] = -zp * sum;
         }
         var p = new RequantParams(bias, requant, outputRange).WithBiasAdded(correction);
         return new DepthwiseConvolution(geometry, inputFormat, packed, p, outputFormat);
