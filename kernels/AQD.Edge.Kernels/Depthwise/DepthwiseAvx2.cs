@@ -78,26 +78,6 @@ public static class DepthwiseAvx2
 
     public static void Accumulate(ReadOnlySpan<short> rows, ReadOnlySpan<int> tapOffsets,
         ReadOnlySpan<short> weights, int paddedChannels, int outWidth, int pixelStep, Span<int> acc)
-        => Accumulate<MaddPairs>(rows, tapOffsets, weights, paddedChannels, outWidth, pixelStep, acc);
-
-    /// <summary>acc + x0*w0 + x1*w1 per int32 lane from int16 pairs, exact for the prepared bounds.</summary>
-    internal interface IPairDot
-    {
-        static abstract Vector256<int> Add(Vector256<int> acc, Vector256<short> x, Vector256<short> w);
-    }
-
-    /// <summary>VPMADDWD + VPADDD.</summary>
-    private struct MaddPairs : IPairDot
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Add(Vector256<int> acc, Vector256<short> x, Vector256<short> w)
-            => Avx2.Add(acc, Avx2.MultiplyAddAdjacent(x, w));
-    }
-
-    /// <summary>The shared accumulation loop; <typeparamref name="TDot"/> is the pair dot product.</summary>
-    internal static void Accumulate<TDot>(ReadOnlySpan<short> rows, ReadOnlySpan<int> tapOffsets,
-        ReadOnlySpan<short> weights, int paddedChannels, int outWidth, int pixelStep, Span<int> acc)
-        where TDot : struct, IPairDot
     {
         int taps = tapOffsets.Length, pairs = taps >> 1, cp = paddedChannels;
         ref short r = ref MemoryMarshal.GetReference(rows);
@@ -116,16 +96,16 @@ public static class DepthwiseAvx2
                 {
                     Vector256<short> x0 = Vector256.LoadUnsafe(ref px, (nuint)(Unsafe.Add(ref offsets, 2 * p) + b));
                     Vector256<short> x1 = Vector256.LoadUnsafe(ref px, (nuint)(Unsafe.Add(ref offsets, 2 * p + 1) + b));
-                    acc0 = TDot.Add(acc0, Avx2.UnpackLow(x0, x1), Vector256.LoadUnsafe(ref wp));
-                    acc1 = TDot.Add(acc1, Avx2.UnpackHigh(x0, x1), Vector256.LoadUnsafe(ref wp, 16));
+                    acc0 = Avx2.Add(acc0, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(x0, x1), Vector256.LoadUnsafe(ref wp)));
+                    acc1 = Avx2.Add(acc1, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(x0, x1), Vector256.LoadUnsafe(ref wp, 16)));
                     wp = ref Unsafe.Add(ref wp, cp * 2);
                 }
                 if ((taps & 1) != 0)
                 {
                     // Last tap alone: its partner weight is zero, so pair the row with itself.
                     Vector256<short> x0 = Vector256.LoadUnsafe(ref px, (nuint)(Unsafe.Add(ref offsets, taps - 1) + b));
-                    acc0 = TDot.Add(acc0, Avx2.UnpackLow(x0, x0), Vector256.LoadUnsafe(ref wp));
-                    acc1 = TDot.Add(acc1, Avx2.UnpackHigh(x0, x0), Vector256.LoadUnsafe(ref wp, 16));
+                    acc0 = Avx2.Add(acc0, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(x0, x0), Vector256.LoadUnsafe(ref wp)));
+                    acc1 = Avx2.Add(acc1, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(x0, x0), Vector256.LoadUnsafe(ref wp, 16)));
                 }
                 acc0.StoreUnsafe(ref ao, (nuint)b);
                 acc1.StoreUnsafe(ref ao, (nuint)(b + 8));

@@ -232,39 +232,23 @@ public sealed class DepthwiseConvolution
         }
     }
 
-    // The output stage on the variant's ISA path, or the closest one it implies (AvxVnni -> Avx2,
-    // AdvSimdDp -> AdvSimd), else scalar. All are bit-exact; this only keeps a variant on its own path.
     private static RequantizeStore.Fn StoreFor(KernelIsa isa)
     {
-        KernelIsa fallback = isa switch
-        {
-            KernelIsa.AvxVnni => KernelIsa.Avx2,
-            KernelIsa.AdvSimdDp => KernelIsa.AdvSimd,
-            _ => isa,
-        };
         var variants = RequantizeStore.Variants;
-        RequantizeStore.Fn? scalar = null, implied = null;
+        RequantizeStore.Fn? scalar = null;
         for (int i = 0; i < variants.Count; i++)
         {
             var v = variants[i];
-            if (!KernelIsaSupport.IsSupported(v.Isa))
-            {
-                continue;
-            }
-            if (v.Isa == isa)
+            if (v.Isa == isa && KernelIsaSupport.IsSupported(v.Isa))
             {
                 return v.Run;
-            }
-            if (v.Isa == fallback)
-            {
-                implied = v.Run;
             }
             if (v.Isa == KernelIsa.Scalar)
             {
                 scalar = v.Run;
             }
         }
-        return implied ?? scalar ?? throw new InvalidOperationException("The output stage has no scalar variant.");
+        return scalar ?? throw new InvalidOperationException("The output stage has no scalar variant.");
     }
 
     private void CheckRun(int inputLength, int outputLength, int scratchLength, int start, int end)

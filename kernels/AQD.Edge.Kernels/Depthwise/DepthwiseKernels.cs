@@ -17,11 +17,8 @@ public static class DepthwiseKernels
     public static DepthwiseVariant Avx2 { get; } = new(
         "Qs16Qs16Dwconv16c2Avx2", KernelIsa.Avx2, DepthwiseAvx2.Widen, DepthwiseAvx2.Accumulate);
 
-    public static DepthwiseVariant AvxVnni { get; } = new(
-        "Qs16Qs16Dwconv16c2AvxVnni", KernelIsa.AvxVnni, DepthwiseAvx2.Widen, DepthwiseAvxVnni.Accumulate);
-
     /// <summary>Every variant, supported on this CPU or not; Scalar first.</summary>
-    public static IReadOnlyList<DepthwiseVariant> Variants { get; } = [Scalar, AdvSimd, Avx2, AvxVnni];
+    public static IReadOnlyList<DepthwiseVariant> Variants { get; } = [Scalar, AdvSimd, Avx2];
 
     /// <summary>The variant the kernel table selects for this CPU (honouring a forced ISA).</summary>
     public static DepthwiseVariant Selected => KernelTable.Select(Variants);
