@@ -232,23 +232,39 @@ public sealed class DepthwiseConvolution
         }
     }
 
+    // The output stage on the variant's ISA path, or the closest one it implies (AvxVnni -> Avx2,
+    // AdvSimdDp -> AdvSimd), else scalar. All are bit-exact; this only keeps a variant on its own path.
     private static RequantizeStore.Fn StoreFor(KernelIsa isa)
     {
+        KernelIsa fallback = isa switch
+        {
+            KernelIsa.AvxVnni => KernelIsa.Avx2,
+            KernelIsa.AdvSimdDp => KernelIsa.AdvSimd,
+            _ => isa,
+        };
         var variants = RequantizeStore.Variants;
-        RequantizeStore.Fn? scalar = null;
+        RequantizeStore.Fn? scalar = null, implied = null;
         for (int i = 0; i < variants.Count; i++)
         {
             var v = variants[i];
-            if (v.Isa == isa && KernelIsaSupport.IsSupported(v.Isa))
+            if (!KernelIsaSupport.IsSupported(v.Isa))
+            {
+                continue;
+            }
+            if (v.Isa == isa)
             {
                 return v.Run;
+            }
+            if (v.Isa == fallback)
+            {
+                implied = v.Run;
             }
             if (v.Isa == KernelIsa.Scalar)
             {
                 scalar = v.Run;
             }
         }
-        return scalar ?? throw new InvalidOperationException("The output stage has no scalar variant.");
+        return implied ?? scalar ?? throw new InvalidOperationException("The output stage has no scalar variant.");
     }
 
     private void CheckRun(int inputLength, int outputLength, int scratchLength, int start, int end)
