@@ -9,7 +9,8 @@ using AQD.Edge.Kernels.Tensors;
 namespace AQD.Edge.Kernels.Depthwise;
 
 /// <summary>
-/// Prepared depthwise convolution (Groups == InChannels == OutChannels, channel multiplier 1), the
+/// Prepared depthwise convolution (Groups == InChannels == OutChannels, channel multiplier 1; one
+/// channel is accepted too, unlike <see cref="ConvGeometry.IsDepthwise"/>), the
 /// TFLite-Micro-style op: <see cref="Prepare"/> validates everything and packs the weights,
 /// <see cref="Run(ReadOnlySpan{byte}, Span{byte}, Span{byte}, int, int)"/> computes a band of
 /// output rows with no allocation and no checks beyond span lengths.
@@ -365,7 +366,7 @@ public sealed class DepthwiseConvolution
                 hi += v >= 0 ? v * xMax : v * xMin;
             }
             long folded = bias[ch] - zp * sum;
-            if (-zp * sum < int.MinValue || -zp * sum > int.MaxValue || folded < int.MinValue || folded > int.MaxValue || lo + folded < int.MinValue || hi + folded > int.MaxValue)
+            if (lo < int.MinValue || hi > int.MaxValue || -zp * sum < int.MinValue || -zp * sum > int.MaxValue || folded < int.MinValue || folded > int.MaxValue || lo + folded < int.MinValue || hi + folded > int.MaxValue)
             {
                 throw new ArgumentException(
                     $"bias[{ch}] = {bias[ch]}: with the zero-point correction ({-zp * sum}) and accumulator range [{lo}, {hi}] " +

@@ -75,6 +75,27 @@ public class DepthwiseTests
     }
 
     [Fact]
+    public void EdgeInputSizes()
+    {
+        var rng = new Random(707);
+        int compared = 0;
+        foreach (var (h, w) in new[] { (1, 1), (1, 9), (9, 1), (9, 9), (2, 7) })
+        {
+            foreach (int k in new[] { 3, 5 })
+            {
+                foreach (int s in new[] { 1, 2 })
+                {
+                    // Full padding on one side, k/2 on the other: the smallest and the asymmetric cases.
+                    int c = ChannelCounts[rng.Next(ChannelCounts.Length)];
+                    compared += new DepthwiseTester().Channels(c).Kernel(k).Stride(s).Input(h, w)
+                        .Padding(k - 1, k / 2, k / 2, k - 1).Seed(rng.Next()).TestAll();
+                }
+            }
+        }
+        DepthwiseTester.AssertSimdCovered(compared);
+    }
+
+    [Fact]
     public void GenericKernels()
     {
         var rng = new Random(202);
