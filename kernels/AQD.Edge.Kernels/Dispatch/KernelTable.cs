@@ -14,10 +14,27 @@ public static class KernelTable
 {
     public const string EnvironmentVariable = "AQD_KERNELS_ISA";
 
-    private static KernelIsa? forced = ReadEnvironment();
+    private static KernelIsa? forced;
+    private static bool environmentRead;
 
-    /// <summary>The forced ISA, or null when each family takes its best supported path.</summary>
-    public static KernelIsa? Forced => forced;
+    /// <summary>
+    /// The forced ISA, or null when each family takes its best supported path. The first read
+    /// takes <c>AQD_KERNELS_ISA</c> into account; a bad value is an <see cref="ArgumentException"/>
+    /// or <see cref="NotSupportedException"/> naming the variable (call this at start-up to
+    /// validate it before any kernel is prepared).
+    /// </summary>
+    public static KernelIsa? Forced
+    {
+        get
+        {
+            if (!environmentRead)
+            {
+                forced = ReadEnvironment();
+                environmentRead = true;
+            }
+            return forced;
+        }
+    }
 
     /// <summary>Forces (or with null, un-forces) an ISA for all later selections.</summary>
     /// <exception cref="NotSupportedException">The CPU cannot run <paramref name="isa"/>.</exception>
@@ -30,6 +47,7 @@ public static class KernelTable
                 $"available: {string.Join(", ", KernelIsaSupport.Available.Select(KernelIsaSupport.Name))}.");
         }
         forced = isa;
+        environmentRead = true;
     }
 
     /// <summary>Picks the variant of a family to run, honouring <see cref="Forced"/>.</summary>
@@ -43,7 +61,7 @@ public static class KernelTable
             {
                 continue;
             }
-            int rank = Rank(v.Isa, forced);
+            int rank = Rank(v.Isa, Forced);
             if (rank > bestRank)
             {
                 best = v;
@@ -81,9 +99,11 @@ public static class KernelTable
         _ => false,
     };
 
-    private static KernelIsa? ReadEnvironment()
+    private static KernelIsa? ReadEnvironment() => ParseSetting(Environment.GetEnvironmentVariable(EnvironmentVariable));
+
+    /// <summary>Parses an ISA setting as <c>AQD_KERNELS_ISA</c> takes it (null/empty/auto: not forced).</summary>
+    internal static KernelIsa? ParseSetting(string? text)
     {
-        string? text = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (string.IsNullOrWhiteSpace(text) || text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase))
         {
             return null;

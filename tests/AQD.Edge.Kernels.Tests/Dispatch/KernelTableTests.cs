@@ -50,3 +50,31 @@ public class KernelTableTests
         Assert.False(KernelIsaSupport.TryParse("sse9", out _));
     }
 }
+
+public class KernelIsaSettingTests
+{
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData(" auto ")]
+    public void EmptyOrAutoForcesNothing(string? text) => Assert.Null(KernelTable.ParseSetting(text));
+
+    [Fact]
+    public void ScalarCanAlwaysBeForced() => Assert.Equal(KernelIsa.Scalar, KernelTable.ParseSetting("Scalar"));
+
+    [Fact]
+    public void UnknownNameIsAClearError()
+    {
+        var e = Assert.Throws<ArgumentException>(() => KernelTable.ParseSetting("neon9"));
+        Assert.Contains(KernelTable.EnvironmentVariable, e.Message);
+        Assert.Contains("neon9", e.Message);
+    }
+
+    [Fact]
+    public void UnsupportedIsaIsAClearError()
+    {
+        var missing = Enum.GetValues<KernelIsa>().First(i => !KernelIsaSupport.IsSupported(i));
+        var e = Assert.Throws<NotSupportedException>(() => KernelTable.ParseSetting(KernelIsaSupport.Name(missing)));
+        Assert.Contains(KernelTable.EnvironmentVariable, e.Message);
+    }
+}
