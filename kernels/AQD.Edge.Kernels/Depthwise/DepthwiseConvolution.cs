@@ -55,6 +55,7 @@ public sealed class DepthwiseConvolution
         OutputFormat = outputFormat;
         PackedWeights = packedWeights;
         Requant = requant;
+        Variant = DepthwiseKernels.Selected;
         PaddedChannels = DepthwiseWeights.PaddedChannels(geometry.InChannels);
         paddedWidth = geometry.InWidth + geometry.PadLeft + geometry.PadRight;
         rowElements = paddedWidth * PaddedChannels;
@@ -94,6 +95,9 @@ public sealed class DepthwiseConvolution
     /// <summary>Channels rounded up to the 16-channel block.</summary>
     public int PaddedChannels { get; }
 
+    /// <summary>The variant <see cref="KernelTable"/> selected when the op was prepared (used by the default Run).</summary>
+    public DepthwiseVariant Variant { get; }
+
     /// <summary>Scratch bytes <see cref="Run(ReadOnlySpan{byte}, Span{byte}, Span{byte}, int, int)"/> needs.</summary>
     public int ScratchBytes { get; }
 
@@ -131,9 +135,9 @@ public sealed class DepthwiseConvolution
         return Create(geometry, inputFormat, packedWeights, bias, requant, outputRange, outputFormat);
     }
 
-    /// <summary>Computes output rows [outputRowStart, outputRowEnd) with the selected variant.</summary>
+    /// <summary>Computes output rows [outputRowStart, outputRowEnd) with <see cref="Variant"/>.</summary>
     public void Run(ReadOnlySpan<byte> input, Span<byte> output, Span<byte> scratch, int outputRowStart, int outputRowEnd)
-        => Run(DepthwiseKernels.Selected, input, output, scratch, outputRowStart, outputRowEnd);
+        => Run(Variant, input, output, scratch, outputRowStart, outputRowEnd);
 
     /// <summary>
     /// Computes output rows [outputRowStart, outputRowEnd) with a given variant (tests, benchmarks);
@@ -143,6 +147,10 @@ public sealed class DepthwiseConvolution
         int outputRowStart, int outputRowEnd)
     {
         var g = Geometry;
+        if (!KernelIsaSupport.IsSupported(variant.Isa))
+        {
+            throw new NotSupportedException($"Depthwise variant {variant.Name} needs {KernelIsaSupport.Name(variant.Isa)}, which this CPU lacks.");
+        }
         CheckRun(input.Length, output.Length, scratch.Length, outputRowStart, outputRowEnd);
         RequantizeStore.Fn store = StoreFor(variant.Isa);
         int c = g.InChannels, cp = PaddedChannels, kh = g.KernelH, kw = g.KernelW;

@@ -141,6 +141,9 @@ public sealed class DepthwiseTester
         }
     }
 
+    /// <summary>The prepared op of the current settings.</summary>
+    public DepthwiseConvolution BuildForTests() => Build().Op;
+
     private sealed record Case(DepthwiseConvolution Op, byte[] Input, int[] Values, sbyte[] Weights, int[] Bias, ChannelRequant[] Requant);
 
     private Case Build()

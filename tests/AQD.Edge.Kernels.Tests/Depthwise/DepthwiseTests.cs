@@ -196,6 +196,7 @@ public class DepthwiseTests
         var selected = DepthwiseKernels.Selected;
         Assert.Same(KernelTable.Select(DepthwiseKernels.Variants), selected);
         Assert.True(KernelIsaSupport.IsSupported(selected.Isa));
+        Assert.Same(selected, new DepthwiseTester().Channels(3).BuildForTests().Variant);
         if (KernelTable.Forced is null && (KernelIsaSupport.IsSupported(KernelIsa.Avx2) || KernelIsaSupport.IsSupported(KernelIsa.AdvSimd)))
         {
             Assert.NotEqual(KernelIsa.Scalar, selected.Isa);
@@ -219,5 +220,39 @@ public class DepthwiseTests
         op.Run(input, a, new byte[op.ScratchBytes], 0, g.OutHeight);
         op.Run(DepthwiseKernels.Scalar, input, b, new byte[op.ScratchBytes], 0, g.OutHeight);
         Assert.Equal(b, a);
+    }
+
+    [Fact]
+    public void RunDoesNotAllocate()
+    {
+        var g = new ConvGeometry(6, 7, 21, 21, 3, 3, 1, 1, 1, 1, 1, 1, 21);
+        var op = DepthwiseConvolution.Prepare(g, ActivationFormat.Packed(4), new byte[(21 * 9 + 1) / 2], LowBitFormat.Odd(4),
+            new int[21], Enumerable.Repeat(new ChannelRequant(1 << 30, 33), 21).ToArray(), OutputRange.Unsigned(2), ActivationFormat.Packed(2));
+        var input = new byte[op.InputBytes];
+        var output = new byte[op.OutputBytes];
+        var scratch = new byte[op.ScratchBytes];
+        foreach (var v in DepthwiseKernels.Variants.Where(v => KernelIsaSupport.IsSupported(v.Isa)))
+        {
+            op.Run(v, input, output, scratch, 0, g.OutHeight);
+            op.Run(v, input, output, scratch, 0, g.OutHeight);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            op.Run(v, input, output, scratch, 0, g.OutHeight);
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        op.Run(input, output, scratch, 0, g.OutHeight);
+        long start = GC.GetAllocatedBytesForCurrentThread();
+        op.Run(input, output, scratch, 0, g.OutHeight);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - start);
+    }
+
+    [Fact]
+    public void UnsupportedVariantIsRefused()
+    {
+        var unsupported = DepthwiseKernels.Variants.FirstOrDefault(v => !KernelIsaSupport.IsSupported(v.Isa));
+        Assert.NotNull(unsupported); // x64 lacks AdvSimd, ARM64 lacks Avx2
+        var g = ConvGeometry.Same(3, 3, 2, 2, 3, 1, 2);
+        var op = DepthwiseConvolution.Prepare(g, ActivationFormat.UInt8(0), new byte[18], LowBitFormat.Int(8), new int[2],
+            [new(1 << 30, 33), new(1 << 30, 33)], OutputRange.UInt8(0), ActivationFormat.UInt8(0));
+        Assert.Throws<NotSupportedException>(() => op.Run(unsupported, new byte[op.InputBytes], new byte[op.OutputBytes], new byte[op.ScratchBytes], 0, 3));
     }
 }
