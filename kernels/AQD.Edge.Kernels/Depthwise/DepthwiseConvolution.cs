@@ -23,7 +23,7 @@ namespace AQD.Edge.Kernels.Depthwise;
 /// <para>
 /// Algorithm (shared by every variant): input rows are widened once each into a ring of KernelH
 /// int16 rows of [InWidth + PadLeft + PadRight][Cp] (Cp = channels rounded up to 16; padding pixels
-/// and padding rows hold the input zero point, packed input is first unpacked to bytes); the
+/// and padding rows hold the input zero point, packed input is unpacked while widening); the
 /// variant's accumulator sums w * x over the taps for one output row into int32 [OutWidth][Cp]; the
 /// shared output stage <see cref="RequantizeStore"/> adds the folded bias and applies THE rule.
 /// </para>
@@ -36,8 +36,8 @@ namespace AQD.Edge.Kernels.Depthwise;
 /// </para>
 /// <para>
 /// Scratch (<see cref="ScratchBytes"/>): ring rows (KernelH * paddedWidth * Cp * 2 bytes),
-/// accumulators (OutWidth * Cp * 4), tap offsets (KernelH * KernelW * 4) and, for packed input,
-/// one unpacked row (InWidth * C bytes). Its contents need not be initialized. Run is reentrant:
+/// accumulators (OutWidth * Cp * 4) and tap offsets (KernelH * KernelW * 4), each 64-byte aligned
+/// relative to the scratch start. Its contents need not be initialized. Run is reentrant:
 /// all state lives in the scratch.
 /// </para>
 /// </summary>
@@ -45,7 +45,7 @@ public sealed class DepthwiseConvolution
 {
     private const int Align = 64;
 
-    private readonly int paddedWidth, rowElements, ringOffset, accOffset, tapOffset, unpackOffset, inputPixelBytes, outputPixelBytes;
+    private readonly int paddedWidth, rowElements, ringOffset, accOffset, tapOffset, inputPixelBytes, outputPixelBytes;
 
     private DepthwiseConvolution(ConvGeometry geometry, ActivationFormat inputFormat, ReadOnlyMemory<byte> packedWeights,
         RequantParams requant, ActivationFormat outputFormat)
@@ -68,11 +68,6 @@ public sealed class DepthwiseConvolution
         offset = AlignUp(offset + (long)geometry.OutWidth * PaddedChannels * 4);
         tapOffset = (int)offset;
         offset = AlignUp(offset + (long)geometry.KernelH * geometry.KernelW * 4);
-        unpackOffset = (int)offset;
-        if (inputFormat.Storage == ActivationStorage.PackedUnsigned)
-        {
-            offset = AlignUp(offset + (long)geometry.InWidth * geometry.InChannels);
-        }
         if (offset > int.MaxValue)
         {
             throw new ArgumentException($"geometry: scratch of {offset} bytes is too large.", nameof(geometry));
@@ -158,12 +153,12 @@ public sealed class DepthwiseConvolution
         Span<short> ring = MemoryMarshal.Cast<byte, short>(scratch.Slice(ringOffset, kh * rowElements * 2));
         Span<int> acc = MemoryMarshal.Cast<byte, int>(scratch.Slice(accOffset, g.OutWidth * cp * 4));
         Span<int> taps = MemoryMarshal.Cast<byte, int>(scratch.Slice(tapOffset, kh * kw * 4));
-        Span<byte> unpacked = scratch.Slice(unpackOffset, InputFormat.Storage == ActivationStorage.PackedUnsigned ? g.InWidth * c : 0);
         ReadOnlySpan<short> weights = MemoryMarshal.Cast<byte, short>(PackedWeights.Span);
         DepthwiseSource mode = InputFormat.Storage switch
         {
             ActivationStorage.Int8 => DepthwiseSource.Int8,
             ActivationStorage.Int16 => DepthwiseSource.Int16,
+            ActivationStorage.PackedUnsigned => InputFormat.LowBit.ContainerBits == 2 ? DepthwiseSource.Packed2 : DepthwiseSource.Packed4,
             _ => DepthwiseSource.UInt8,
         };
         short zp = (short)InputFormat.ZeroPoint;
@@ -183,13 +178,8 @@ public sealed class DepthwiseConvolution
                 }
                 row[..leftElements].Fill(zp);
                 row[(leftElements + inElements)..].Fill(zp);
-                ReadOnlySpan<byte> source = input.Slice(iy * inRowBytes, inRowBytes);
-                if (unpacked.Length != 0)
-                {
-                    Unpack(source, InputFormat.LowBit, g.InWidth, c, inputPixelBytes, unpacked);
-                    source = unpacked;
-                }
-                variant.Widen(source, g.InWidth, c, cp, mode, row.Slice(leftElements, inElements));
+                variant.Widen(input.Slice(iy * inRowBytes, inRowBytes), g.InWidth, c, inputPixelBytes, cp, mode,
+                    row.Slice(leftElements, inElements));
             }
             widened = first + kh - 1;
             for (int ky = 0; ky < kh; ky++)
@@ -202,42 +192,6 @@ public sealed class DepthwiseConvolution
             }
             variant.Accumulate(ring, taps, weights, cp, g.OutWidth, g.StrideW * cp, acc);
             store(acc, cp, g.OutWidth, c, 0, Requant, OutputFormat, output.Slice(oy * outRowBytes, outRowBytes), outputPixelBytes);
-        }
-    }
-
-    // Packed unsigned low-bit pixels (byte-aligned, first channel in the lowest bits) to one byte per value.
-    private static void Unpack(ReadOnlySpan<byte> source, LowBitFormat format, int pixels, int channels, int pixelBytes, Span<byte> destination)
-    {
-        int bits = format.ContainerBits, per = format.PerByte, mask = (1 << bits) - 1;
-        int whole = channels / per;
-        for (int p = 0; p < pixels; p++)
-        {
-            ReadOnlySpan<byte> src = source.Slice(p * pixelBytes, pixelBytes);
-            Span<byte> dst = destination.Slice(p * channels, channels);
-            int c = 0;
-            if (per == 2)
-            {
-                for (int i = 0; i < whole; i++, c += 2)
-                {
-                    dst[c] = (byte)(src[i] & 15);
-                    dst[c + 1] = (byte)(src[i] >> 4);
-                }
-            }
-            else
-            {
-                for (int i = 0; i < whole; i++, c += 4)
-                {
-                    int b = src[i];
-                    dst[c] = (byte)(b & 3);
-                    dst[c + 1] = (byte)((b >> 2) & 3);
-                    dst[c + 2] = (byte)((b >> 4) & 3);
-                    dst[c + 3] = (byte)(b >> 6);
-                }
-            }
-            for (; c < channels; c++)
-            {
-                dst[c] = (byte)((src[c / per] >> (c % per * bits)) & mask);
-            }
         }
     }
 

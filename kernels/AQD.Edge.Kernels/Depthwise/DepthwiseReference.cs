@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace AQD.Edge.Kernels.Depthwise;
 
 /// <summary>
@@ -5,7 +7,8 @@ namespace AQD.Edge.Kernels.Depthwise;
 /// <para>
 /// Data layout: the driver (<see cref="DepthwiseConvolution"/>) widens input rows to int16 rows of
 /// [padded width][paddedChannels] (paddedChannels = channels rounded up to 16); this variant keeps
-/// the natural channel order inside a pixel. Padding pixels hold the input zero point.
+/// the natural channel order inside a pixel. Padding pixels hold the input zero point. Packed
+/// low-bit input is unpacked while widening (no separate unpack pass).
 /// </para>
 /// <para>
 /// Packed weights: int16 [ceil(T/2) tap pairs][paddedChannels][2] with T = kh*kw taps in row-major
@@ -20,25 +23,40 @@ namespace AQD.Edge.Kernels.Depthwise;
 /// </summary>
 public static class DepthwiseReference
 {
-    public static void Widen(ReadOnlySpan<byte> source, int pixels, int channels, int paddedChannels,
+    public static void Widen(ReadOnlySpan<byte> source, int pixels, int channels, int pixelBytes, int paddedChannels,
         DepthwiseSource mode, Span<short> destination)
     {
         for (int p = 0; p < pixels; p++)
         {
+            ReadOnlySpan<byte> pixel = source.Slice(p * pixelBytes, pixelBytes);
             Span<short> dst = destination.Slice(p * paddedChannels, paddedChannels);
             for (int c = 0; c < channels; c++)
             {
-                int i = p * channels + c;
-                dst[c] = mode switch
-                {
-                    DepthwiseSource.UInt8 => source[i],
-                    DepthwiseSource.Int8 => (sbyte)source[i],
-                    _ => (short)(source[2 * i] | (source[2 * i + 1] << 8)),
-                };
+                dst[c] = Value(pixel, c, mode);
             }
             dst[channels..].Clear();
         }
     }
+
+    /// <summary>Value of channel <paramref name="c"/> of one stored pixel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static short Value(ReadOnlySpan<byte> pixel, int c, DepthwiseSource mode) => mode switch
+    {
+        DepthwiseSource.UInt8 => pixel[c],
+        DepthwiseSource.Int8 => (sbyte)pixel[c],
+        DepthwiseSource.Int16 => (short)(pixel[2 * c] | (pixel[2 * c + 1] << 8)),
+        DepthwiseSource.Packed4 => (short)((pixel[c >> 1] >> ((c & 1) * 4)) & 15),
+        _ => (short)((pixel[c >> 2] >> ((c & 3) * 2)) & 3),
+    };
+
+    /// <summary>Bytes a block of 16 channels takes in <paramref name="mode"/>'s storage.</summary>
+    public static int BlockBytes(DepthwiseSource mode) => mode switch
+    {
+        DepthwiseSource.Int16 => 32,
+        DepthwiseSource.Packed2 => 4,
+        DepthwiseSource.Packed4 => 8,
+        _ => 16,
+    };
 
     public static void Accumulate(ReadOnlySpan<short> rows, ReadOnlySpan<int> tapOffsets,
         ReadOnlySpan<short> weights, int paddedChannels, int outWidth, int pixelStep, Span<int> acc)

@@ -11,17 +11,22 @@ public enum DepthwiseSource
     Int8 = 1,
     /// <summary>Two bytes per value, little-endian signed (int16 storage).</summary>
     Int16 = 2,
+    /// <summary>Unsigned 2-bit codes, four per byte, first channel in the lowest bits.</summary>
+    Packed2 = 3,
+    /// <summary>Unsigned 3- or 4-bit codes in 4-bit containers, two per byte, first channel in the low nibble.</summary>
+    Packed4 = 4,
 }
 
 /// <summary>
-/// Widens <paramref name="pixels"/> pixels of <paramref name="channels"/> values (pixel p at
-/// p * channels values in <paramref name="source"/>) into the variant's int16 row layout:
+/// Widens <paramref name="pixels"/> pixels of <paramref name="channels"/> values (pixel p at byte
+/// p * pixelBytes of <paramref name="source"/>, stored as <paramref name="mode"/> says) into the
+/// variant's int16 row layout:
 /// pixel p occupies dst[p * paddedChannels .. +paddedChannels), channels in blocks of 16 (the
 /// order of the 16 lanes of a block is the variant's own), lanes of channels &gt;= channels hold any
 /// value (their weights are zero).
 /// </summary>
-public delegate void DepthwiseWidenFn(ReadOnlySpan<byte> source, int pixels, int channels, int paddedChannels,
-    DepthwiseSource mode, Span<short> destination);
+public delegate void DepthwiseWidenFn(ReadOnlySpan<byte> source, int pixels, int channels, int pixelBytes,
+    int paddedChannels, DepthwiseSource mode, Span<short> destination);
 
 /// <summary>
 /// acc[ox * paddedChannels + c] = sum over taps t of w(t, c) * rows[tapOffsets[t] + ox * pixelStep + lane(c)]

@@ -134,6 +134,22 @@ public class DepthwiseTests
     }
 
     [Fact]
+    public void WideChannelsEveryInputFormat()
+    {
+        // Whole 16-channel blocks inside the row take the vector widening paths (packed unpacking included).
+        var rng = new Random(808);
+        int compared = 0;
+        foreach (var (_, input) in InputFormats)
+        {
+            foreach (int c in new[] { 16, 48, 67 })
+            {
+                compared += Shape(rng, c, 3, 3, rng.Next(1, 3)).Input(4, 6).InputFormat(input).TestAll();
+            }
+        }
+        DepthwiseTester.AssertSimdCovered(compared);
+    }
+
+    [Fact]
     public void ExtremeValues()
     {
         var rng = new Random(404);
