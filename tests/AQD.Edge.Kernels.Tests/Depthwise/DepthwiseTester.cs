@@ -1,13 +1,12 @@
 using System.Buffers.Binary;
 using System.Numerics;
-using System.Runtime.Intrinsics.Arm;
-using System.Runtime.Intrinsics.X86;
 using AQD.Edge.Kernels.Conv;
 using AQD.Edge.Kernels.Depthwise;
 using AQD.Edge.Kernels.Dispatch;
 using AQD.Edge.Kernels.FixedPoint;
 using AQD.Edge.Kernels.LowBit;
 using AQD.Edge.Kernels.Tensors;
+using AQD.Edge.Kernels.Tests.KernelTesting;
 
 namespace AQD.Edge.Kernels.Tests.Depthwise;
 
@@ -253,7 +252,7 @@ public sealed class DepthwiseTester
     /// <summary>Fails when a SIMD-capable CPU compared no optimized variant (a silently unsupported variant is no pass).</summary>
     public static void AssertSimdCovered(int compared)
     {
-        if (Avx2.IsSupported || AdvSimd.Arm64.IsSupported)
+        if (VariantSweep.SimdCpu)
         {
             Assert.True(compared > 0, "No optimized depthwise variant ran on a SIMD-capable CPU.");
         }
