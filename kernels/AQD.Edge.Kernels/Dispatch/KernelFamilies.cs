@@ -16,6 +16,7 @@ public static class KernelFamilies
     public static IReadOnlyList<KernelFamily> All { get; } =
     [
         new("bilinear-resize", Resize.BilinearKernels.Variants),
+        new("depthwise-conv", Depthwise.DepthwiseKernels.Variants),
         new("global-average-pool", Pooling.GlobalAveragePoolKernels.Variants),
         new("max-pool", Pooling.MaxPoolKernels.Variants),
         new("quantized-add", Elementwise.QuantizedAddKernels.Variants),
