@@ -215,6 +215,8 @@ public sealed unsafe class QuantizedConv
             byte* aBuf = (byte*)(acc + tileRows * accStride);
             byte* panel = aBuf + (direct ? 0 : tileRows * weights.KPadded);
             bool decode = gemm.LowBit && !kernel.ReadsLowBit;
+            bool preFlip = !direct && kernel.SignedA && gemm.XorA;
+            var gp = preFlip ? gemm with { PreFlipped = true } : gemm;
             int pEnd = outputRowEnd * ow;
             for (int p0 = outputRowStart * ow; p0 < pEnd; p0 += tileRows)
             {
@@ -230,7 +232,7 @@ public sealed unsafe class QuantizedConv
                     }
                     else
                     {
-                        Im2Col(inP, p0, m, grp, aBuf);
+                        Im2Col(inP, p0, m, grp, aBuf, preFlip);
                         a = aBuf;
                         aStride = weights.KPadded;
                     }
@@ -245,7 +247,7 @@ public sealed unsafe class QuantizedConv
                         int* init = initP + (grp * tpg + t) * 8;
                         for (int r = 0; r < m; r += mr)
                         {
-                            kernel.Run(gemm, Math.Min(mr, m - r), a + r * aStride, aStride, w, acc + r * accStride + t * 8, accStride, init);
+                            kernel.Run(gp, Math.Min(mr, m - r), a + r * aStride, aStride, w, acc + r * accStride + t * 8, accStride, init);
                         }
                     }
                     store(new ReadOnlySpan<int>(acc, m * accStride), accStride, m, ng, grp * ng, requant, OutputFormat,
@@ -255,9 +257,12 @@ public sealed unsafe class QuantizedConv
         }
     }
 
-    // Builds rows [0, m) of A (output pixels p0..p0+m-1, group grp) at aBuf with stride KPadded.
-    private void Im2Col(byte* input, int p0, int m, int grp, byte* aBuf)
+    // Builds rows [0, m) of A (output pixels p0..p0+m-1, group grp) at aBuf with stride KPadded:
+    // unsigned bytes a', or a' XOR 0x80 when signedA (for SDOT/SMULL kernels; K padding then 0x80).
+    private void Im2Col(byte* input, int p0, int m, int grp, byte* aBuf, bool signedA)
     {
+        bool flip = (InputFormat.Storage == ActivationStorage.Int8) != signedA;
+        byte kPadByte = signedA ? (byte)0x80 : (byte)0;
         var g = Geometry;
         int cin = g.InChannelsPerGroup, k = g.ReductionSize, kPad = weights.KPadded;
         int inPixelBytes = InputFormat.PixelBytes(g.InChannels);
@@ -312,11 +317,11 @@ public sealed unsafe class QuantizedConv
                 Unsafe.InitBlockUnaligned(dst, zeroByte, (uint)((g.KernelW - kx1) * cin));
                 dst += (g.KernelW - kx1) * cin;
             }
-            if (InputFormat.Storage == ActivationStorage.Int8)
+            if (flip)
             {
                 FlipSignBits(row, k);
             }
-            Unsafe.InitBlockUnaligned(row + k, 0, (uint)(kPad - k));
+            Unsafe.InitBlockUnaligned(row + k, kPadByte, (uint)(kPad - k));
         }
     }
 

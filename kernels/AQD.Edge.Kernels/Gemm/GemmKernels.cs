@@ -29,8 +29,8 @@ public static class GemmKernels
     public static IReadOnlyList<GemmVariant> Variants { get; } =
     [
         Scalar,
-        new("Qu8Qs8Gemm4x8c4Avx2", KernelIsa.Avx2, new Qu8Qs8Gemm4x8c4Avx2()),
-        new("Qu8Qs8Gemm4x8c4AvxVnni", KernelIsa.AvxVnni, new Qu8Qs8Gemm4x8c4AvxVnni()),
+        new("Qu8Qs8Gemm8x8c4Avx2", KernelIsa.Avx2, new Qu8Qs8Gemm8x8c4Avx2()),
+        new("Qu8Qs8Gemm8x8c4AvxVnni", KernelIsa.AvxVnni, new Qu8Qs8Gemm8x8c4AvxVnni()),
         new("Qu8Qs8Gemm4x8c4AdvSimd", KernelIsa.AdvSimd, new Qu8Qs8Gemm4x8c4AdvSimd()),
         new("Qu8Qs8Gemm4x8c4AdvSimdDp", KernelIsa.AdvSimdDp, new Qu8Qs8Gemm4x8c4AdvSimdDp()),
     ];

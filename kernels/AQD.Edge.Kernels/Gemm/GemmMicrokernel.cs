@@ -14,7 +14,9 @@
 //      every SIMD kernel has a single int8 inner loop over KGroups = Kpad / 4 k-groups.
 //   C: rows x 8 int32 at c[r * cStride + j] = sum_k a[r][k] * w[j][k] exactly (as int32; see bounds).
 //   Init: 8 int32 per tile = 128 * sum over padded K of w[j][k]; kernels that compute on (a XOR 0x80)
-//      as signed bytes (SDOT, SMULL) start their accumulators from it when GemmParams.XorA is set.
+//      as signed bytes (SDOT, SMULL) add it when GemmParams.XorA is set. Such kernels (SignedA) get
+//      A already flipped from im2col (GemmParams.PreFlipped; K padding then holds 0x80, i.e. a = 0)
+//      and flip in registers only on the in-place 1x1 path.
 // Accumulator bounds: preparation guarantees Kpad * maxA * maxW fits int32; int32 adds wrap, so any
 //   summation order (and the Init offset) gives the exact result. Products are exact in every
 //   variant (vpmaddubsw only when 2 * maxA * maxW <= 32767, GemmParams.NarrowProductsExact).
@@ -25,7 +27,7 @@ using AQD.Edge.Kernels.LowBit;
 namespace AQD.Edge.Kernels.Gemm;
 
 /// <summary>Per-operator constants of a GEMM microkernel call, fixed at preparation.</summary>
-internal readonly struct GemmParams
+internal readonly record struct GemmParams
 {
     public GemmParams(LowBitFormat weightFormat, int kPadded, int maxA)
     {
@@ -62,8 +64,15 @@ internal readonly struct GemmParams
     public byte DecodeDouble { get; }
     public byte DecodeSub { get; }
     public int MaxA { get; }
-    /// <summary>A may exceed 127: signed-byte kernels (SDOT, SMULL) use a XOR 0x80 and start from Init.</summary>
+    /// <summary>A may exceed 127: signed-byte kernels (SDOT, SMULL) work on a XOR 0x80 and add Init.</summary>
     public bool XorA { get; }
+    /// <summary>
+    /// The A bytes already hold a XOR 0x80 (im2col wrote them so for a signed-byte kernel); only
+    /// meaningful with <see cref="XorA"/>: the kernel then adds Init but does not flip.
+    /// </summary>
+    public bool PreFlipped { get; init; }
+    /// <summary>Signed-byte kernels flip A in registers.</summary>
+    public bool FlipInKernel => XorA && !PreFlipped;
     /// <summary>2 * maxA * maxW fits int16: vpmaddubsw cannot saturate.</summary>
     public bool NarrowProductsExact { get; }
 
@@ -86,5 +95,24 @@ internal abstract unsafe class GemmMicrokernel
     /// <summary>True when the kernel reads low-bit tiles itself; otherwise it gets int8 c4 tiles (decoded by the driver).</summary>
     public virtual bool ReadsLowBit => false;
 
+    /// <summary>True when the kernel multiplies A as signed bytes (SDOT, SMULL): im2col then stores a XOR 0x80 if <see cref="GemmParams.XorA"/>.</summary>
+    public virtual bool SignedA => false;
+
     public abstract void Run(in GemmParams p, int rows, byte* a, nint aStride, byte* w, int* c, nint cStride, int* init);
+}
+
+/// <summary>Compile-time flag for generic specialization of kernel inner loops (the JIT folds Value).</summary>
+internal interface IKernelFlag
+{
+    static abstract bool Value { get; }
+}
+
+internal readonly struct FlagOn : IKernelFlag
+{
+    public static bool Value => true;
+}
+
+internal readonly struct FlagOff : IKernelFlag
+{
+    public static bool Value => false;
 }

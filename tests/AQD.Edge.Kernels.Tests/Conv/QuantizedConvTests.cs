@@ -232,4 +232,29 @@ public class QuantizedConvTests(ITestOutputHelper log)
         Assert.True(conv.ScratchBytes > 0);
         Assert.Same(GemmKernels.Selected, conv.Variant);
     }
+
+    [Fact]
+    public void RunDoesNotAllocate()
+    {
+        var g = ConvGeometry.Same(6, 6, 20, 12, 3, stride: 2);
+        var rng = new Random(3);
+        var values = new sbyte[12 * 9 * 20];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (sbyte)(rng.Next(-2, 2) | 1);
+        }
+        foreach (var variant in GemmKernels.Variants.Where(v => KernelIsaSupport.IsSupported(v.Isa)))
+        {
+            var conv = QuantizedConv.Prepare(g, ActivationFormat.Int8(4), new PackedConvWeights(g, values, LowBitFormat.Odd(2)),
+                new int[12], Enumerable.Repeat(new ChannelRequant(1 << 30, 38), 12).ToArray(),
+                ActivationFormat.Packed(4), OutputRange.Unsigned(4), variant);
+            var input = new byte[conv.InputBytes];
+            var output = new byte[conv.OutputBytes];
+            var scratch = new byte[conv.ScratchBytes];
+            conv.Run(input, output, scratch);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            conv.Run(input, output, scratch, 0, g.OutHeight);
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
 }
