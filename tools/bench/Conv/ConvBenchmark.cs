@@ -5,8 +5,10 @@ namespace AQD.Edge.Bench.Conv;
 
 /// <summary>
 /// The <c>conv</c> benchmark: for each shape, builds one random data set, prepares every engine's
-/// cases on it and times them one after the other (one case alive at a time besides the baseline
-/// numbers), then relates each median to ONNX Runtime QLinearConv's median on the same shape.
+/// cases on it and times them one after the other (one case alive at a time, plus the baseline),
+/// then relates each time to ONNX Runtime QLinearConv's on the same shape. The baseline is timed
+/// first and again after all other cases of the shape, and the faster of the two measurements is
+/// kept, so one disturbed measurement on a shared machine does not flatter the ratios.
 /// </summary>
 public static class ConvBenchmark
 {
@@ -19,38 +21,72 @@ public static class ConvBenchmark
             var data = new ConvBenchData(shape, options.Seed);
             var rows = new List<BenchResult>();
             byte[]? baselineOutput = null;
-            foreach (var engine in engines)
+            IBenchCase? baselineCase = null;
+            int baselineRow = -1;
+            try
             {
-                foreach (var benchCase in engine.CreateCases(data, options.Bits, options))
+                foreach (var engine in engines)
                 {
-                    using (benchCase)
+                    foreach (var benchCase in engine.CreateCases(data, options.Bits, options))
                     {
-                        var m = BenchHarness.Measure(benchCase.Run, options.Harness);
-                        string? note = benchCase.Note;
-                        if (benchCase is IUInt8NhwcOutput checkable && benchCase.Bits == 8 && benchCase is not OrtConvCase { Variant: "ConvInteger" })
+                        bool isBaseline = baselineCase is null && benchCase is OrtConvCase { Variant: OrtConvEngine.BaselineVariant };
+                        try
                         {
-                            if (benchCase is OrtConvCase { Variant: OrtConvEngine.BaselineVariant })
+                            var m = BenchHarness.Measure(benchCase.Run, options.Harness);
+                            string? note = benchCase.Note;
+                            if (isBaseline)
                             {
-                                baselineOutput = checkable.OutputNhwc();
+                                baselineCase = benchCase;
+                                baselineRow = rows.Count;
+                                baselineOutput = ((IUInt8NhwcOutput)benchCase).OutputNhwc();
                             }
-                            else if (baselineOutput is not null)
+                            else if (benchCase is IUInt8NhwcOutput checkable && benchCase.Bits == 8 &&
+                                     benchCase is not OrtConvCase { Variant: "ConvInteger" } && baselineOutput is not null)
                             {
                                 string check = CompareWithBaseline(baselineOutput, checkable.OutputNhwc());
                                 note = note is null ? check : $"{note}; {check}";
                             }
+                            rows.Add(Row(shape, benchCase, m, note, log));
                         }
-                        var row = new BenchResult(shape.Name, shape.Describe(), benchCase.Engine, benchCase.Variant,
-                            benchCase.Bits, benchCase.Macs, m.MedianMs, m.MinMs, m.Repetitions, m.GmacPerSecond(benchCase.Macs), null, note);
-                        log.WriteLine($"  {row.Engine,-12} {row.Variant,-40} {row.Bits,2} bit  median {row.MedianMs,9:F3} ms  min {row.MinMs,9:F3} ms  {row.GmacPerSecond,7:F1} GMAC/s  ({row.Repetitions} runs){(note is null ? "" : "  " + note)}");
-                        rows.Add(row);
+                        finally
+                        {
+                            if (!isBaseline)
+                            {
+                                benchCase.Dispose();
+                            }
+                        }
                     }
                 }
+                if (baselineCase is not null)
+                {
+                    log.Write("  (baseline again) ");
+                    var again = Row(shape, baselineCase, BenchHarness.Measure(baselineCase.Run, options.Harness), null, log);
+                    var first = rows[baselineRow];
+                    rows[baselineRow] = (again.MedianMs < first.MedianMs ? again : first) with
+                    {
+                        MinMs = Math.Min(first.MinMs, again.MinMs),
+                        Note = $"faster of 2 measurements (medians {first.MedianMs:F3} / {again.MedianMs:F3} ms)",
+                    };
+                }
             }
-            var baseline = rows.FirstOrDefault(r => r.Engine == "onnxruntime" && r.Variant == OrtConvEngine.BaselineVariant);
+            finally
+            {
+                baselineCase?.Dispose();
+            }
+            var baseline = baselineRow >= 0 ? rows[baselineRow] : null;
             results.AddRange(rows.Select(r => baseline is null ? r
                 : r with { VsBaseline = baseline.MedianMs / r.MedianMs, VsBaselineMin = baseline.MinMs / r.MinMs }));
         }
         return results;
+    }
+
+    private static BenchResult Row(ConvShape shape, IBenchCase c, Measurement m, string? note, TextWriter log)
+    {
+        var row = new BenchResult(shape.Name, shape.Describe(), c.Engine, c.Variant, c.Bits, c.Macs,
+            m.MedianMs, m.MinMs, m.Repetitions, m.GmacPerSecond(c.Macs), null, note);
+        log.WriteLine($"  {row.Engine,-12} {row.Variant,-40} {row.Bits,2} bit  median {row.MedianMs,9:F3} ms  min {row.MinMs,9:F3} ms  " +
+                      $"{row.GmacPerSecond,7:F1} GMAC/s  ({row.Repetitions} runs){(note is null ? "" : "  " + note)}");
+        return row;
     }
 
     // Same data and scales as the baseline: outputs may differ by 1 at exact rounding ties only

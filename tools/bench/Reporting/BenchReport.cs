@@ -39,7 +39,7 @@ public sealed record BenchReport(
         sb.AppendLine(c, $"- ISA flags (.NET): {string.Join(" ", Machine.IsaFlags)}; kernel paths: {string.Join(" ", Machine.KernelIsas)}{forced}");
         sb.AppendLine(c, $"- runtime: {Machine.Runtime}, {Machine.Os}; ONNX Runtime {Machine.OnnxRuntimeVersion}");
         sb.AppendLine(c, $"- timing: warm-up >= {Harness.MinWarmupRuns} runs and {Harness.WarmupMs} ms, then >= {Harness.MinRepetitions} runs and {Harness.TargetMs} ms (max {Harness.MaxRepetitions}); cases slower than {Harness.TargetMs / 2} ms per run: 1 untimed call and {Harness.SlowRepetitions} timed runs; median and min of single runs");
-        sb.AppendLine(c, $"- ratio: {Baseline} median / case median, measured in this run (> 1 = faster than the baseline); \"(on min)\": the same with minimum times, less disturbed by other processes");
+        sb.AppendLine(c, $"- ratio: {Baseline} median / case median, measured in this run (> 1 = faster than the baseline; the baseline is timed first and last per shape, the faster kept); \"(on min)\": the same with minimum times, less disturbed by other processes");
         sb.AppendLine("- check: 8-bit outputs compared with the baseline's on the same data (they may differ by 1 at exact rounding ties: ORT rounds half to even in float32, we round half up in fixed point)");
         sb.AppendLine();
         sb.AppendLine(c, $"| shape | engine | variant | bits | median ms | min ms | runs | GMAC/s | {BaselineColumn} | (on min) | check |");
