@@ -54,7 +54,15 @@ public static class Program
             {
                 shapes.AddRange(ConvShape.Defaults);
             }
-            shapes.AddRange((parse.GetValue(shapeOption) ?? []).Select(ConvShape.Parse));
+            try
+            {
+                shapes.AddRange((parse.GetValue(shapeOption) ?? []).Select(ConvShape.Parse));
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
             if (shapes.Count == 0)
             {
                 Console.Error.WriteLine("No shapes to run.");
@@ -66,12 +74,18 @@ public static class Program
                 Console.Error.WriteLine("--threads must be at least 1.");
                 return 2;
             }
+            int[] bits = parse.GetValue(bitsOption) ?? [8, 4, 3, 2];
+            if (bits.Length == 0 || bits.Any(b => b is not (8 or 4 or 3 or 2)))
+            {
+                Console.Error.WriteLine("--bits takes 8, 4, 3 and/or 2.");
+                return 2;
+            }
             var harness = parse.GetValue(quickOption) ? HarnessOptions.Quick : new HarnessOptions();
             if (parse.GetValue(targetOption) is { } target)
             {
                 harness = harness with { TargetMs = target };
             }
-            var options = new ConvBenchOptions(shapes, parse.GetValue(bitsOption) ?? [8, 4, 3, 2], threads,
+            var options = new ConvBenchOptions(shapes, bits, threads,
                 !parse.GetValue(noScalarOption), parse.GetValue(seedOption), harness);
             return RunConv(options, parse.GetValue(outOption) ?? "results", args);
         });

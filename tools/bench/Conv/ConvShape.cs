@@ -33,7 +33,8 @@ public sealed record ConvShape(string Name, ConvGeometry Geometry)
         {
             throw new FormatException($"Shape '{text}' is not HxWxCin:Cout:k[:stride] (e.g. 56x56x64:64:3).");
         }
-        int P(string s) => int.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture);
+        int P(string s) => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0 ? v
+            : throw new FormatException($"Shape '{text}': '{s}' is not a positive integer (format HxWxCin:Cout:k[:stride]).");
         int h = P(hwc[0]), w = P(hwc[1]), cin = P(hwc[2]), cout = P(parts[1]), k = P(parts[2]);
         int stride = parts.Length == 4 ? P(parts[3]) : 1;
         var g = ConvGeometry.Same(h, w, cin, cout, k, stride);
