@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 using AQD.Edge.Kernels.FixedPoint;
 
 namespace AQD.Edge.Kernels.Requantize;
@@ -53,6 +55,18 @@ public sealed class RequantParams
             multipliers[c] = p.Multiplier;
             shifts[c] = p.Shift;
         }
+        Blocks256 = Avx2.IsSupported ? BuildBlocks(8, c => new Requant256(multipliers, shifts, c, range)) : [];
+        Blocks128 = AdvSimd.Arm64.IsSupported ? BuildBlocks(4, c => new Requant128(multipliers, shifts, c, range)) : [];
+    }
+
+    private T[] BuildBlocks<T>(int width, Func<int, T> create)
+    {
+        var blocks = new T[multipliers.Length / width];
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            blocks[i] = create(i * width);
+        }
+        return blocks;
     }
 
     private RequantParams(RequantParams source, int[] newBias)
@@ -62,7 +76,15 @@ public sealed class RequantParams
         bias = newBias;
         multipliers = source.multipliers;
         shifts = source.shifts;
+        Blocks256 = source.Blocks256;
+        Blocks128 = source.Blocks128;
     }
+
+    /// <summary>Vector parameters of channels [8i, 8i+8), prepared once (empty without Avx2).</summary>
+    internal Requant256[] Blocks256 { get; }
+
+    /// <summary>Vector parameters of channels [4i, 4i+4), prepared once (empty without AdvSimd).</summary>
+    internal Requant128[] Blocks128 { get; }
 
     public int Channels { get; }
 

@@ -16,7 +16,8 @@ namespace AQD.Edge.Kernels.Requantize;
 /// whose block starts on a byte boundary are assembled from the 8 values and written as whole
 /// bytes (8 channels = 4 bytes at 4-bit, 2 bytes at 2-bit). Channels left over (fewer than 8) and
 /// blocks not byte-aligned in a packed output go through the scalar twin, so tails are handled once.
-/// Parameters are loaded once per block, outside the row loop.
+/// Parameters are loaded once per block, outside the row loop; the multiplier/shift vectors of
+/// 8-aligned (Avx2) or 4-aligned (AdvSimd) blocks are prepared once in <see cref="RequantParams"/>.
 /// </summary>
 internal static class RequantizeStoreSimd
 {
@@ -106,8 +107,9 @@ internal static class RequantizeStoreSimd
 
         private AdvSimdBlock(RequantParams p, int c)
         {
-            q0 = new Requant128(p.Multipliers, p.Shifts, c, p.Range);
-            q1 = new Requant128(p.Multipliers, p.Shifts, c + 4, p.Range);
+            bool cached = c % 4 == 0 && p.Blocks128.Length > 0;
+            q0 = cached ? p.Blocks128[c / 4] : new Requant128(p.Multipliers, p.Shifts, c, p.Range);
+            q1 = cached ? p.Blocks128[c / 4 + 1] : new Requant128(p.Multipliers, p.Shifts, c + 4, p.Range);
             b0 = Vector128.Create(p.Bias.Slice(c, 4));
             b1 = Vector128.Create(p.Bias.Slice(c + 4, 4));
         }
@@ -130,7 +132,7 @@ internal static class RequantizeStoreSimd
 
         private Avx2Block(RequantParams p, int c)
         {
-            q = new Requant256(p.Multipliers, p.Shifts, c, p.Range);
+            q = c % 8 == 0 && p.Blocks256.Length > 0 ? p.Blocks256[c / 8] : new Requant256(p.Multipliers, p.Shifts, c, p.Range);
             bias = Vector256.Create(p.Bias.Slice(c, 8));
         }
 
