@@ -34,6 +34,7 @@ public sealed unsafe class QuantizedConv
     private readonly RequantParams requant;
     private readonly GemmParams gemm;
     private readonly RequantizeStore.Fn store;
+    private readonly bool directGeometry;
     private readonly bool direct;
     private readonly int tileRows;
     private readonly int accStride;
@@ -49,7 +50,8 @@ public sealed unsafe class QuantizedConv
         requant = other.requant;
         gemm = other.gemm;
         store = other.store;
-        direct = other.direct;
+        directGeometry = other.directGeometry;
+        direct = DirectFor(directGeometry, variant, gemm);
         accStride = other.accStride;
         zeroByte = other.zeroByte;
         unpackTable = other.unpackTable;
@@ -67,14 +69,15 @@ public sealed unsafe class QuantizedConv
         this.weights = weights;
         this.requant = requant;
         this.gemm = gemm;
-        this.direct = direct;
+        directGeometry = direct;
+        this.direct = DirectFor(direct, variant, gemm);
         this.zeroByte = zeroByte;
         unpackTable = UnpackTable(input);
         store = RequantizeStore.Selected.Run;
         accStride = weights.TilesPerGroup * 8;
         Variant = variant;
-        tileRows = TileRowsFor(direct, weights.KPadded, accStride);
-        ScratchBytes = ScratchFor(direct, tileRows, accStride, weights.KPadded, gemm.LowBit);
+        tileRows = TileRowsFor(this.direct, weights.KPadded, accStride);
+        ScratchBytes = ScratchFor(this.direct, tileRows, accStride, weights.KPadded, gemm.LowBit);
     }
 
     public ConvGeometry Geometry { get; }
@@ -95,7 +98,11 @@ public sealed unsafe class QuantizedConv
     /// <summary>Bytes of the NHWC output image.</summary>
     public int OutputBytes => Geometry.OutHeight * Geometry.OutWidth * OutputFormat.PixelBytes(Geometry.OutChannels);
 
-    /// <summary>Whether the input rows are read in place (1x1, stride 1, no padding, uint8 storage, K a multiple of the K block).</summary>
+    /// <summary>
+    /// Whether the input rows are read in place (1x1, stride 1, no padding, uint8 storage, K a multiple
+    /// of the K block, and not a signed-byte kernel with inputs above 127: copying once with the
+    /// sign flip is cheaper than flipping in registers for every channel tile).
+    /// </summary>
     public bool ReadsInputInPlace => direct;
 
     /// <summary>
@@ -392,6 +399,9 @@ public sealed unsafe class QuantizedConv
             p[i] ^= 0x80;
         }
     }
+
+    private static bool DirectFor(bool directGeometry, GemmVariant variant, GemmParams gemm)
+        => directGeometry && !(variant.Kernel.SignedA && gemm.XorA);
 
     private static int TileRowsFor(bool direct, int kPadded, int accStride)
     {
