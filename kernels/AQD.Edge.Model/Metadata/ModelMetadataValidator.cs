@@ -76,6 +76,7 @@ public static class ModelMetadataValidator
             Check(bits.Layers.Count <= MaxLayers, "$.bitPolicy.layers", $"{bits.Layers.Count} layers exceed the limit of {MaxLayers}.");
             for (int i = 0; i < bits.Layers.Count; i++)
             {
+                Check(bits.Layers[i] is not null, $"$.bitPolicy.layers[{i}]", "must be an object, not null.");
                 Text(bits.Layers[i].Name, $"$.bitPolicy.layers[{i}].name");
                 OneOf(bits.Layers[i].WeightBits, WeightBitSet, $"$.bitPolicy.layers[{i}].weightBits");
                 OneOf(bits.Layers[i].ActivationBits, ActivationBitSet, $"$.bitPolicy.layers[{i}].activationBits");
@@ -162,9 +163,10 @@ public static class ModelMetadataValidator
         }
     }
 
-    private static void Text(string value, string path)
-        => Check(value.Length is > 0 and <= MaxTextLength && !value.Any(char.IsControl), path,
-            $"must be 1..{MaxTextLength} characters without control characters.");
+    // Nullable parameter: System.Text.Json does not enforce the nullability of collection elements.
+    private static void Text(string? value, string path)
+        => Check(value is { Length: > 0 and <= MaxTextLength } && !value.Any(char.IsControl), path,
+            $"must be a string of 1..{MaxTextLength} characters without control characters.");
 
     private static void Range(int value, int min, int max, string path)
         => Check(value >= min && value <= max, path, $"{value} is outside [{min}, {max}].");
