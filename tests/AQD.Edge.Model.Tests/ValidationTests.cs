@@ -137,6 +137,7 @@ public class ValidationTests
         Assert.Equal($"/models/nanodet.aqd: section table[5] WGHT, field 'length' at byte {EntryAt(blob, 5) + 16}: " +
             $"length 18446744073709551615 from offset {U64(blob, EntryAt(blob, 5) + 8)} runs past the blob's end at {blob.Length}.", e.Message);
         Assert.Contains("'head.dw'", BlobReader.Open(Base(), "x").Sections[5].Label);
+        TestContext.Current.TestOutputHelper?.WriteLine(e.Message);
     }
 
     internal static byte[] WithRawMetadata(string json)
