@@ -34,10 +34,12 @@ public sealed unsafe class QuantizedConv
     private readonly RequantParams requant;
     private readonly GemmParams gemm;
     private readonly RequantizeStore.Fn store;
+    private readonly bool directGeometry;
     private readonly bool direct;
     private readonly int tileRows;
     private readonly int accStride;
     private readonly byte zeroByte;
+    private readonly uint[] unpackTable;
 
     private QuantizedConv(QuantizedConv other, GemmVariant variant)
     {
@@ -48,9 +50,11 @@ public sealed unsafe class QuantizedConv
         requant = other.requant;
         gemm = other.gemm;
         store = other.store;
-        direct = other.direct;
+        directGeometry = other.directGeometry;
+        direct = DirectFor(directGeometry, variant, gemm);
         accStride = other.accStride;
         zeroByte = other.zeroByte;
+        unpackTable = other.unpackTable;
         Variant = variant;
         tileRows = TileRowsFor(direct, weights.KPadded, accStride);
         ScratchBytes = ScratchFor(direct, tileRows, accStride, weights.KPadded, gemm.LowBit);
@@ -65,13 +69,15 @@ public sealed unsafe class QuantizedConv
         this.weights = weights;
         this.requant = requant;
         this.gemm = gemm;
-        this.direct = direct;
+        directGeometry = direct;
+        this.direct = DirectFor(direct, variant, gemm);
         this.zeroByte = zeroByte;
+        unpackTable = UnpackTable(input);
         store = RequantizeStore.Selected.Run;
         accStride = weights.TilesPerGroup * 8;
         Variant = variant;
-        tileRows = TileRowsFor(direct, weights.KPadded, accStride);
-        ScratchBytes = ScratchFor(direct, tileRows, accStride, weights.KPadded, gemm.LowBit);
+        tileRows = TileRowsFor(this.direct, weights.KPadded, accStride);
+        ScratchBytes = ScratchFor(this.direct, tileRows, accStride, weights.KPadded, gemm.LowBit);
     }
 
     public ConvGeometry Geometry { get; }
@@ -92,7 +98,11 @@ public sealed unsafe class QuantizedConv
     /// <summary>Bytes of the NHWC output image.</summary>
     public int OutputBytes => Geometry.OutHeight * Geometry.OutWidth * OutputFormat.PixelBytes(Geometry.OutChannels);
 
-    /// <summary>Whether the input rows are read in place (1x1, stride 1, no padding, uint8 storage, K a multiple of the K block).</summary>
+    /// <summary>
+    /// Whether the input rows are read in place (1x1, stride 1, no padding, uint8 storage, K a multiple
+    /// of the K block, and not a signed-byte kernel with inputs above 127: copying once with the
+    /// sign flip is cheaper than flipping in registers for every channel tile).
+    /// </summary>
     public bool ReadsInputInPlace => direct;
 
     /// <summary>
@@ -267,7 +277,7 @@ public sealed unsafe class QuantizedConv
         int cin = g.InChannelsPerGroup, k = g.ReductionSize, kPad = weights.KPadded;
         int inPixelBytes = InputFormat.PixelBytes(g.InChannels);
         bool packed = InputFormat.Storage == ActivationStorage.PackedUnsigned;
-        int cb = packed ? InputFormat.LowBit.ContainerBits : 8, per = 8 / cb, mask = (1 << cb) - 1;
+        int cb = packed ? InputFormat.LowBit.ContainerBits : 8, per = 8 / cb, mask = (1 << InputFormat.Bits) - 1;
         int c0 = grp * cin;
         bool contiguousRun = !packed && g.Groups == 1;
         for (int i = 0; i < m; i++)
@@ -302,11 +312,7 @@ public sealed unsafe class QuantizedConv
                     {
                         if (packed)
                         {
-                            for (int c = 0; c < cin; c++)
-                            {
-                                int ch = c0 + c;
-                                dst[c] = (byte)((src[ch / per] >> (ch % per * cb)) & mask);
-                            }
+                            UnpackChannels(src, c0, cin, dst, cb, per, mask);
                         }
                         else
                         {
@@ -325,6 +331,62 @@ public sealed unsafe class QuantizedConv
         }
     }
 
+    // Unpacks channels [c0, c0 + n) of one packed pixel to one value per byte: whole bytes through a
+    // 256-entry table (4 or 2 values per byte as one 32/16-bit store), the rest one by one.
+    private void UnpackChannels(byte* src, int c0, int n, byte* dst, int cb, int per, int mask)
+    {
+        int c = 0;
+        if (c0 % per == 0)
+        {
+            byte* s = src + c0 / per;
+            int whole = n / per;
+            fixed (uint* table = unpackTable)
+            {
+                if (per == 4)
+                {
+                    for (int i = 0; i < whole; i++)
+                    {
+                        Unsafe.WriteUnaligned(dst + 4 * i, table[s[i]]);
+                    }
+                }
+                else
+                {
+                    for (int i = 0; i < whole; i++)
+                    {
+                        Unsafe.WriteUnaligned(dst + 2 * i, (ushort)table[s[i]]);
+                    }
+                }
+            }
+            c = whole * per;
+        }
+        for (; c < n; c++)
+        {
+            int ch = c0 + c;
+            dst[c] = (byte)((src[ch / per] >> (ch % per * cb)) & mask);
+        }
+    }
+
+    // For each byte value: its per-byte codes (masked to the value bits) as consecutive bytes, little-endian.
+    private static uint[] UnpackTable(ActivationFormat input)
+    {
+        var table = new uint[256];
+        if (input.Storage != ActivationStorage.PackedUnsigned)
+        {
+            return table;
+        }
+        int cb = input.LowBit.ContainerBits, per = 8 / cb, mask = (1 << input.Bits) - 1;
+        for (int b = 0; b < 256; b++)
+        {
+            uint v = 0;
+            for (int i = 0; i < per; i++)
+            {
+                v |= (uint)((b >> (i * cb)) & mask) << (8 * i);
+            }
+            table[b] = v;
+        }
+        return table;
+    }
+
     private static void FlipSignBits(byte* p, int n)
     {
         int i = 0;
@@ -337,6 +399,9 @@ public sealed unsafe class QuantizedConv
             p[i] ^= 0x80;
         }
     }
+
+    private static bool DirectFor(bool directGeometry, GemmVariant variant, GemmParams gemm)
+        => directGeometry && !(variant.Kernel.SignedA && gemm.XorA);
 
     private static int TileRowsFor(bool direct, int kPadded, int accStride)
     {

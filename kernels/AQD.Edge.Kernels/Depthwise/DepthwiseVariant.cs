@@ -39,15 +39,9 @@ public delegate void DepthwiseAccumulateFn(ReadOnlySpan<short> rows, ReadOnlySpa
 
 /// <summary>One ISA path of the depthwise convolution: a row widener and a row accumulator.</summary>
 public sealed class DepthwiseVariant(string name, KernelIsa isa, DepthwiseWidenFn widen, DepthwiseAccumulateFn accumulate)
-    : IKernelVariant
+    : KernelVariant(name, isa)
 {
-    public string Name { get; } = name;
-
-    public KernelIsa Isa { get; } = isa;
-
     public DepthwiseWidenFn Widen { get; } = widen;
 
     public DepthwiseAccumulateFn Accumulate { get; } = accumulate;
-
-    public override string ToString() => Name;
 }

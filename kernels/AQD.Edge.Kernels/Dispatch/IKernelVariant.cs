@@ -21,3 +21,13 @@ public static class KernelVariantExtensions
         public bool IsSupported => KernelIsaSupport.IsSupported(variant.Isa);
     }
 }
+
+/// <summary>Base of the variant classes: a name in the microkernel grammar and the ISA it needs.</summary>
+public abstract class KernelVariant(string name, KernelIsa isa) : IKernelVariant
+{
+    public string Name { get; } = name;
+
+    public KernelIsa Isa { get; } = isa;
+
+    public override string ToString() => Name;
+}

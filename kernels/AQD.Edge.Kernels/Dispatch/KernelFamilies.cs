@@ -17,6 +17,7 @@ public static class KernelFamilies
     [
         new("bilinear-resize", Resize.BilinearKernels.Variants),
         new("depthwise-conv", Depthwise.DepthwiseKernels.Variants),
+        new("gemm", Gemm.GemmKernels.Variants),
         new("global-average-pool", Pooling.GlobalAveragePoolKernels.Variants),
         new("max-pool", Pooling.MaxPoolKernels.Variants),
         new("quantized-add", Elementwise.QuantizedAddKernels.Variants),

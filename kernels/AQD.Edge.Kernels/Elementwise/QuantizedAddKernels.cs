@@ -6,17 +6,12 @@ using AQD.Edge.Kernels.Tensors;
 namespace AQD.Edge.Kernels.Elementwise;
 
 /// <summary>One implementation of the quantized Add.</summary>
-public sealed class QuantizedAddVariant : IKernelVariant
+public sealed class QuantizedAddVariant : KernelVariant
 {
     internal QuantizedAddVariant(string name, KernelIsa isa)
+        : base(name, isa)
     {
-        Name = name;
-        Isa = isa;
     }
-
-    public string Name { get; }
-
-    public KernelIsa Isa { get; }
 
     /// <summary>
     /// output[i] = A + B requantized, for i in [0, p.Length). Element types: byte for uint8 /
@@ -48,7 +43,6 @@ public sealed class QuantizedAddVariant : IKernelVariant
         }
     }
 
-    public override string ToString() => Name;
 }
 
 /// <summary>The quantized Add family (residual and FPN adds).</summary>

@@ -3,22 +3,15 @@ using AQD.Edge.Kernels.Dispatch;
 namespace AQD.Edge.Kernels.Gemm;
 
 /// <summary>One ISA implementation of the Qu8Qs8Gemm4x8c4 family (convolution and fully connected core).</summary>
-public sealed class GemmVariant : IKernelVariant
+public sealed class GemmVariant : KernelVariant
 {
     internal GemmVariant(string name, KernelIsa isa, GemmMicrokernel kernel)
+        : base(name, isa)
     {
-        Name = name;
-        Isa = isa;
         Kernel = kernel;
     }
 
-    public string Name { get; }
-
-    public KernelIsa Isa { get; }
-
     internal GemmMicrokernel Kernel { get; }
-
-    public override string ToString() => Name;
 }
 
 /// <summary>The variant list of the Qu8Qs8Gemm4x8c4 family; the choice happens in <see cref="KernelTable"/>.</summary>

@@ -47,6 +47,7 @@ internal readonly record struct GemmParams
         XorA = maxA > 127;
         int maxW = Math.Max(-weightFormat.MinValue, weightFormat.MaxValue);
         NarrowProductsExact = 2 * maxA * maxW <= short.MaxValue;
+        NarrowChunk = maxA == 0 || maxW == 0 ? 1 << 20 : short.MaxValue / (2 * maxA * maxW);
     }
 
     public LowBitFormat WeightFormat { get; }
@@ -75,6 +76,8 @@ internal readonly record struct GemmParams
     public bool FlipInKernel => XorA && !PreFlipped;
     /// <summary>2 * maxA * maxW fits int16: vpmaddubsw cannot saturate.</summary>
     public bool NarrowProductsExact { get; }
+    /// <summary>How many k-groups of vpmaddubsw pair sums (each |.| &lt;= 2 * maxA * maxW) an int16 lane can add exactly.</summary>
+    public int NarrowChunk { get; }
 
     public static int KBlockOf(LowBitFormat weightFormat) => weightFormat.Bits == 8 ? 4 : 32 / weightFormat.ContainerBits;
 

@@ -1,7 +1,9 @@
 // Qu8Qs8Gemm 8x8c4 on AVX2, two inner loops chosen per call from GemmParams (fixed at preparation):
 //  * narrow (2 * maxA * maxW <= 32767, e.g. low-bit activations or low-bit weights): the shared
 //    8-row loop (X86Gemm8x8c4) with VPMADDUBSW (u8 x s8, adjacent pair sums in int16, which cannot
-//    saturate under that bound) then VPMADDWD by ones -> one int32 per channel and row.
+//    saturate under that bound) then VPMADDWD by ones -> one int32 per channel and row; when
+//    several k-groups of pair sums fit int16 (GemmParams.NarrowChunk >= 2, e.g. 4-bit x 4-bit), they
+//    are added in int16 first and widened once per chunk (X86Gemm8x8c4.RunMaddubsChunked).
 //  * wide (uint8 x int8): two blocks of 4 rows; A widened to int16 (VPMOVZXBW of the broadcast 4
 //    bytes), weights sign-extended to int16 (VPMOVSXBW), VPMADDWD (exact int32 pair sums) into two
 //    accumulators per row (channels n0-3 and n4-7 as pairs), reduced at the end with VPHADDD + VPERMQ.
@@ -19,6 +21,11 @@ internal sealed unsafe class Qu8Qs8Gemm8x8c4Avx2 : GemmMicrokernel
     public override void Run(in GemmParams p, int rows, byte* a, nint aStride, byte* w, int* c, nint cStride, int* init)
     {
         nint kEnd = (nint)p.KGroups * 4;
+        if (p.NarrowChunk >= 2)
+        {
+            X86Gemm8x8c4.RunMaddubsChunked(rows, a, aStride, kEnd, w, c, cStride, p.NarrowChunk);
+            return;
+        }
         if (p.NarrowProductsExact)
         {
             X86Gemm8x8c4.Run<MaddubsDot>(rows, a, aStride, kEnd, w, c, cStride);

@@ -6,17 +6,12 @@ using AQD.Edge.Kernels.Tensors;
 namespace AQD.Edge.Kernels.Pooling;
 
 /// <summary>One implementation of the global average pool.</summary>
-public sealed class GlobalAveragePoolVariant : IKernelVariant
+public sealed class GlobalAveragePoolVariant : KernelVariant
 {
     internal GlobalAveragePoolVariant(string name, KernelIsa isa)
+        : base(name, isa)
     {
-        Name = name;
-        Isa = isa;
     }
-
-    public string Name { get; }
-
-    public KernelIsa Isa { get; }
 
     /// <summary>NHWC [N][H][W][C] to [N][C]; TI/TO are byte (uint8) or sbyte (int8) as in the params.</summary>
     public void Run<TI, TO>(GlobalAveragePoolParams p, ReadOnlySpan<TI> input, Span<TO> output)
@@ -43,7 +38,6 @@ public sealed class GlobalAveragePoolVariant : IKernelVariant
         }
     }
 
-    public override string ToString() => Name;
 }
 
 /// <summary>The global average pool family.</summary>

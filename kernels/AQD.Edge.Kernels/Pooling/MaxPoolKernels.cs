@@ -7,17 +7,12 @@ using AQD.Edge.Kernels.Tensors;
 namespace AQD.Edge.Kernels.Pooling;
 
 /// <summary>One implementation of the max pool.</summary>
-public sealed class MaxPoolVariant : IKernelVariant
+public sealed class MaxPoolVariant : KernelVariant
 {
     internal MaxPoolVariant(string name, KernelIsa isa)
+        : base(name, isa)
     {
-        Name = name;
-        Isa = isa;
     }
-
-    public string Name { get; }
-
-    public KernelIsa Isa { get; }
 
     /// <summary>NHWC max pool; T is byte (uint8 / unsigned) or sbyte (int8) as in p.Format.</summary>
     public void Run<T>(MaxPoolParams p, ReadOnlySpan<T> input, Span<T> output) where T : unmanaged
@@ -42,7 +37,6 @@ public sealed class MaxPoolVariant : IKernelVariant
         }
     }
 
-    public override string ToString() => Name;
 }
 
 /// <summary>The max pool family.</summary>

@@ -27,4 +27,7 @@ public static class RequantizeStore
 }
 
 /// <summary>One output-stage implementation.</summary>
-public sealed record RequantizeStoreVariant(string Name, KernelIsa Isa, RequantizeStore.Fn Run) : IKernelVariant;
+public sealed class RequantizeStoreVariant(string name, KernelIsa isa, RequantizeStore.Fn run) : KernelVariant(name, isa)
+{
+    public RequantizeStore.Fn Run { get; } = run;
+}

@@ -6,17 +6,12 @@ using AQD.Edge.Kernels.Tensors;
 namespace AQD.Edge.Kernels.Resize;
 
 /// <summary>One implementation of the integer bilinear resize.</summary>
-public sealed class BilinearVariant : IKernelVariant
+public sealed class BilinearVariant : KernelVariant
 {
     internal BilinearVariant(string name, KernelIsa isa)
+        : base(name, isa)
     {
-        Name = name;
-        Isa = isa;
     }
-
-    public string Name { get; }
-
-    public KernelIsa Isa { get; }
 
     /// <summary>NHWC resize; T is byte (uint8 / unsigned) or sbyte (int8) as in p.Format. Input and output must not overlap.</summary>
     public void Run<T>(BilinearParams p, ReadOnlySpan<T> input, Span<T> output) where T : unmanaged
@@ -40,7 +35,6 @@ public sealed class BilinearVariant : IKernelVariant
         }
     }
 
-    public override string ToString() => Name;
 }
 
 /// <summary>The integer bilinear resize family.</summary>

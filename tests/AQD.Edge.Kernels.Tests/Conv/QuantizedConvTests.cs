@@ -28,13 +28,11 @@ public class QuantizedConvTests(ITestOutputHelper log)
         ActivationFormat.Unsigned(4), ActivationFormat.Packed(2), ActivationFormat.Packed(3), ActivationFormat.Packed(4),
     ];
 
-    private static bool SimdCpu => KernelIsaSupport.IsSupported(KernelIsa.Avx2) || KernelIsaSupport.IsSupported(KernelIsa.AdvSimd);
-
-    private void AssertSimdRan(int compared)
+    private void AssertSimdRan(int compared, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {
         var ran = GemmKernels.Variants.Where(v => KernelIsaSupport.IsSupported(v.Isa)).Select(v => v.Name);
-        log.WriteLine($"variants compared with scalar: {string.Join(", ", ran)} ({compared} non-scalar comparisons)");
-        if (SimdCpu)
+        TestReport.Write(log, [$"conv {test}: variants compared with scalar: {string.Join(", ", ran)} ({compared} non-scalar comparisons)"]);
+        if (KernelTesting.VariantSweep.SimdCpu)
         {
             Assert.True(compared > 0, "No non-scalar GEMM variant ran on a SIMD-capable CPU.");
         }
