@@ -15,18 +15,18 @@ namespace AQD.Edge.Hardware.Sources;
 /// </summary>
 public abstract class ProcessFrameSource : FrameSourceBase
 {
-    private readonly Backoff _backoff;
+    private readonly ReconnectPolicy? _policy;
+    private StreamReconnector? _reconnector;
     private Process? _process;
     private Stream? _stdout;
     private volatile string? _lastStderr;
     private bool _ended;
-    private bool _reconnecting;
 
     /// <summary>Creates the source (the process starts at the first read).</summary>
     protected ProcessFrameSource(FramePool pool, ReconnectPolicy? reconnect, TimeProvider? timeProvider, ILogger? logger)
         : base(pool, timeProvider, logger)
     {
-        _backoff = new Backoff(reconnect ?? ReconnectPolicy.Default);
+        _policy = reconnect;
     }
 
     /// <summary>Start the process again when its output ends (cameras, RTSP); false for finite files.</summary>
@@ -70,12 +70,7 @@ public abstract class ProcessFrameSource : FrameSourceBase
             }
             if (frame is not null)
             {
-                if (_reconnecting)
-                {
-                    Log.StreamRestored(Logger, Name, _backoff.Attempts);
-                    _reconnecting = false;
-                }
-                _backoff.Reset();
+                _reconnector?.OnFrame();
                 return Deliver(frame);
             }
             string exit = StopProcess();
@@ -92,19 +87,10 @@ public abstract class ProcessFrameSource : FrameSourceBase
 
     private async ValueTask<bool> WaitBeforeReconnectAsync(string exit, CancellationToken cancellationToken)
     {
-        if (_backoff.Exhausted)
-        {
-            Log.GaveUp(Logger, Name, _backoff.Attempts);
-            _ended = true;
-            return false;
-        }
-        var delay = _backoff.NextDelay();
-        string last = _lastStderr is { } s ? "; last stderr: " + s : "";
-        Log.StreamLost(Logger, Name, exit, last, _backoff.Attempts, delay);
-        _reconnecting = true;
-        if (delay > TimeSpan.Zero) await Task.Delay(delay, TimeProvider, cancellationToken).ConfigureAwait(false);
-        Stats.AddReconnect();
-        return true;
+        _reconnector ??= new StreamReconnector(_policy, TimeProvider, Logger, Name, Stats);
+        if (await _reconnector.WaitAsync(exit, _lastStderr, cancellationToken).ConfigureAwait(false)) return true;
+        _ended = true;
+        return false;
     }
 
     private bool TryStart()
