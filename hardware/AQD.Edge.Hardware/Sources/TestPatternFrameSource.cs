@@ -64,8 +64,10 @@ public sealed class TestPatternFrameSource : FrameSourceBase
     public static PatternBox BoxAt(long sequence, int index, int width, int height)
     {
         var t = Templates[index];
-        int x0 = (width / 4 + index * 37) % (width - t.W), y0 = (height / 4 + index * 23) % (height - t.H);
-        return new PatternBox(Bounce(x0, t.Vx, sequence, width - t.W), Bounce(y0, t.Vy, sequence, height - t.H), t.W, t.H, t.R, t.G, t.B);
+        // Boxes never exceed half the frame, so small frames (tests) work too.
+        int bw = Math.Min(t.W, width / 2), bh = Math.Min(t.H, height / 2);
+        int x0 = (width / 4 + index * 37) % (width - bw), y0 = (height / 4 + index * 23) % (height - bh);
+        return new PatternBox(Bounce(x0, t.Vx, sequence, width - bw), Bounce(y0, t.Vy, sequence, height - bh), bw, bh, t.R, t.G, t.B);
     }
 
     /// <summary>All boxes of frame <paramref name="sequence"/> (allocates; for tests and demos).</summary>
@@ -79,6 +81,10 @@ public sealed class TestPatternFrameSource : FrameSourceBase
     /// <summary>Draws frame <paramref name="sequence"/> into <paramref name="rgb"/> (3*width*height bytes).</summary>
     public static void Render(long sequence, int boxes, int width, int height, Span<byte> rgb)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(boxes, Templates.Length);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rgb.Length, 3 * width * height);
         for (int y = 0; y < height; y++)
         {
             byte g = (byte)(16 + 48 * y / height);
