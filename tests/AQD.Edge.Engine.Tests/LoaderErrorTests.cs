@@ -70,6 +70,7 @@ public class LoaderErrorTests
         var e = LoadFails((g, m) => g.AddOp(new(GraphOpType.ResizeNearest2x, "up2", [m.T5], [g.AddTensor("x", SyntheticModel.Act, 9, 10, 16)], default)));
         Assert.Equal("ops[10].outputs[0]", e.Field);
         Assert.Contains("shape mismatch", e.Problem);
+        TestContext.Current.TestOutputHelper?.WriteLine(e.Message);
 
         var add = LoadFails((g, m) => g.AddOp(new(GraphOpType.Add, "add2", [m.T1, m.T7], [g.AddTensor("x", SyntheticModel.Act, 10, 10, 16)], default,
             g.AddParams(GraphBuilder.AddBlock(20, new(1 << 30, 1), new(1 << 30, 1), new(1 << 30, 20), false)))));
