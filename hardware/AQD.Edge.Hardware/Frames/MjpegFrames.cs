@@ -24,7 +24,7 @@ public static class MjpegFrames
         }
         try
         {
-            return JpegDecoder.DecodeRgb24(jpeg, pool);
+            return FrameDecoder.DecodeRgb24(jpeg, pool);
         }
         catch (Exception ex) when (ex is SixLabors.ImageSharp.ImageFormatException or SixLabors.ImageSharp.UnknownImageFormatException
                                        or InvalidOperationException or ArgumentException or IndexOutOfRangeException)

@@ -91,7 +91,8 @@ public class RpicamSourceTests
         var second = src.ReadFrameAsync(ct).AsTask();
         await Task.Delay(400, ct);
         Assert.False(second.IsCompleted);           // stream ended; the 1 s backoff has not elapsed
-        clock.Advance(TimeSpan.FromSeconds(1));
+        // Advance until the delay fires (the source may not have armed its timer yet on a slow machine).
+        for (int i = 0; i < 200 && !second.IsCompleted; i++) { clock.Advance(TimeSpan.FromSeconds(1)); await Task.Delay(50, ct); }
         using (var f = await second.WaitAsync(TimeSpan.FromSeconds(10), ct)) Assert.Equal(1, f!.Sequence);
         Assert.Equal(1, src.Stats.Reconnects);
     }

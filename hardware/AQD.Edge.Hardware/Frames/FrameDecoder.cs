@@ -17,7 +17,7 @@ namespace AQD.Edge.Hardware.Frames;
 /// ("ExifDataType[] is missing native code") on any photo with an EXIF block. Consequence: EXIF
 /// orientation is not applied (cameras do not write it; rotate photos beforehand if needed).
 /// </summary>
-public static class JpegDecoder
+public static class FrameDecoder
 {
     /// <summary>ImageSharp configuration used for frames: the defaults, with JPEG and PNG decoders
     /// that skip metadata (see the class remarks).</summary>
@@ -26,7 +26,7 @@ public static class JpegDecoder
     private static Configuration CreateConfiguration()
     {
         var configuration = Configuration.Default.Clone();
-        configuration.ImageFormatsManager.SetDecoder(JpegFormat.Instance, new SixLabors.ImageSharp.Formats.Jpeg.JpegDecoder { IgnoreMetadata = true });
+        configuration.ImageFormatsManager.SetDecoder(JpegFormat.Instance, new JpegDecoder { IgnoreMetadata = true });
         configuration.ImageFormatsManager.SetDecoder(PngFormat.Instance, new PngDecoder { IgnoreMetadata = true });
         return configuration;
     }
