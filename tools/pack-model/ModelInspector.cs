@@ -81,7 +81,7 @@ public static class ModelInspector
         var sb = new StringBuilder();
         var m = r.Metadata;
         sb.AppendLine($"{r.File}: AQD.Edge model blob {r.Version}, {r.Bytes} bytes");
-        sb.AppendLine($"model '{m.Name}': input {m.Input.Width}x{m.Input.Height}x{m.Input.Channels} {m.Input.Layout}, {m.Preprocessing.ColorOrder}, " +
+        sb.AppendLine($"model '{m.Name}': input {m.Input.Height}x{m.Input.Width}x{m.Input.Channels} (HxWxC, {m.Input.Layout}), {m.Preprocessing.ColorOrder}, " +
                       $"detector {m.Detector.Family}, {m.Labels.Count} labels, bits W{m.BitPolicy.WeightBits}/A{m.BitPolicy.ActivationBits}" +
                       (m.BitPolicy.Shorthand is { } sh ? $" ({sh})" : ""));
         sb.AppendLine($"source {m.Source.FileName} ({m.Source.Format}, sha256 {m.Source.Sha256[..16]}...), written by {m.Tool.Name} {m.Tool.Version}");

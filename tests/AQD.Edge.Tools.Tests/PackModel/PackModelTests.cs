@@ -38,7 +38,7 @@ public class PackModelTests(ITestOutputHelper output)
     [Fact]
     public void QdqConvMaxPoolGlobalAveragePoolMatchesOnnxRuntime()
         => CompareWithOrt("QDQ conv+maxpool+gap", new QuantNet(qdq: true, 12, 12, 3, seed: 5)
-            .Conv(8, 3, pad: 1, relu: true).MaxPool(2, 2).Conv(16, 3, pad: 1).GlobalAveragePool());
+            .Conv(8, 3, pad: 1, relu: true).MaxPool(2, 2).Conv(32, 3, pad: 1).GlobalAveragePool());
 
     [Fact]
     public void UnsupportedNodesAreAllListedInOneError()
@@ -158,7 +158,8 @@ public class PackModelTests(ITestOutputHelper output)
         var packed = QuantizedOnnxPacker.Pack(onnx, new PackOptions { Name = name });
         var engine = InferenceEngine.Load(BlobReader.Open(packed.Blob, name));
         int h = (int)net.InputShape[2], w = (int)net.InputShape[3], c = (int)net.InputShape[1];
-        int total = 0, differ = 0;
+        int total = 0, differ = 0, saturated = 0;
+        var distinct = new HashSet<byte>();
         for (int run = 0; run < 3; run++)
         {
             var rng = new Random(1000 * run + h * 31 + w);
@@ -172,10 +173,13 @@ public class PackModelTests(ITestOutputHelper output)
                 int d = Math.Abs(ours[i] - ort[i]);
                 Assert.True(d <= 1, $"{name} run {run}: NHWC index {i} (channel {i % net.C}): ours {ours[i]}, ORT {ort[i]}.");
                 differ += d;
+                saturated += ours[i] is 0 or 255 ? 1 : 0;
+                distinct.Add(ours[i]);
             }
             total += ours.Length;
         }
-        output.WriteLine($"{name}: {packed.OpCount} ops; {differ} of {total} outputs differ by 1 from ORT");
+        output.WriteLine($"{name}: {packed.OpCount} ops; {differ} of {total} outputs differ by 1 from ORT; {saturated} saturated, {distinct.Count} distinct values");
+        Assert.True(saturated * 5 <= total && distinct.Count >= Math.Min(10, total / 4), $"{name}: outputs are degenerate ({saturated} saturated, {distinct.Count} distinct): the comparison would prove little.");
         Assert.True(differ * 100 <= total, $"{name}: {differ} of {total} outputs differ by 1; near-ties should be rare (< 1%).");
     }
 

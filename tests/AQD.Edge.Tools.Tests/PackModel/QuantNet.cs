@@ -109,16 +109,16 @@ internal sealed class QuantNet
     {
         string p = $"l{layer++}";
         AddActivationParams(p);
-        float ys = scale * 0.37f;
+        float ys = scale * 0.8f;
         b.Initializer(OnnxTensors.Float($"{p}_ys", ys))
-         .Initializer(OnnxTensors.UInt8($"{p}_yz", (byte)90))
+         .Initializer(OnnxTensors.UInt8($"{p}_yz", (byte)128))
          .Node("DequantizeLinear", [current, $"{p}_xs", $"{p}_xz"], [$"{p}_xf"])
          .Node("GlobalAveragePool", [$"{p}_xf"], [$"{p}_gf"])
          .Node("QuantizeLinear", [$"{p}_gf", $"{p}_ys", $"{p}_yz"], [$"{p}_y"]);
         H = W = 1;
         current = $"{p}_y";
         scale = ys;
-        zeroPoint = 90;
+        zeroPoint = 128;
         return this;
     }
 
