@@ -41,6 +41,51 @@ public class PackModelTests(ITestOutputHelper output)
             .Conv(8, 3, pad: 1, relu: true).MaxPool(2, 2).Conv(32, 3, pad: 1).GlobalAveragePool());
 
     [Fact]
+    public void Int8ActivationsQLinearConvChainMatchesOnnxRuntime()
+        => CompareWithOrt("QLinearConv int8 chain", new QuantNet(qdq: false, 11, 12, 3, seed: 10, signed: true)
+            .Conv(16, 3, stride: 2, pad: 1).Conv(8, 3, pad: 1));
+
+    [Fact]
+    public void Int8ActivationsQdqConvReluMatchesOnnxRuntime()
+        => CompareWithOrt("QDQ int8 conv+relu", new QuantNet(qdq: true, 10, 10, 3, seed: 11, signed: true)
+            .Conv(16, 3, pad: 1, relu: true).Conv(8, 1));
+
+    [Fact]
+    public void QdqResidualAddMatchesOnnxRuntime()
+        => CompareWithOrt("QDQ residual add", new QuantNet(qdq: true, 10, 9, 3, seed: 12)
+            .Conv(16, 3, pad: 1, relu: true)
+            .Residual(n => n.Conv(16, 3, pad: 1, relu: true).Conv(16, 1), relu: true));
+
+    [Fact]
+    public void NegativeScaleAndInt8WeightMinus128AreClearErrors()
+    {
+        var onnx = new QuantNet(qdq: false, 8, 8, 3, seed: 13).Conv(4, 3).Finish();
+        var e = Assert.Throws<OnnxImportException>(() => QuantizedOnnxPacker.Pack(Mutate(onnx, "l0_ws", t => t.RawData = Google.Protobuf.ByteString.CopyFrom(
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>([0.01f, -0.02f, 0.01f, 0.01f]))), new PackOptions()));
+        output.WriteLine(e.Message);
+        Assert.Contains("QLinearConv_", e.Message);
+        Assert.Contains("-0.02", e.Message);
+        Assert.Contains("positive", e.Message);
+
+        e = Assert.Throws<OnnxImportException>(() => QuantizedOnnxPacker.Pack(Mutate(onnx, "l0_w", t =>
+        {
+            var raw = t.RawData.ToByteArray();
+            raw[5] = 0x80;
+            t.RawData = Google.Protobuf.ByteString.CopyFrom(raw);
+        }), new PackOptions()));
+        output.WriteLine(e.Message);
+        Assert.Contains("weight [0, 0, 1, 2]", e.Message);
+        Assert.Contains("-128", e.Message);
+    }
+
+    private static byte[] Mutate(byte[] onnx, string initializer, Action<AQD.Edge.Onnx.Protobuf.TensorProto> change)
+    {
+        var model = AQD.Edge.Onnx.Protobuf.ModelProto.Parser.ParseFrom(onnx);
+        change(model.Graph.Initializer.Single(t => t.Name == initializer));
+        return Google.Protobuf.MessageExtensions.ToByteArray(model);
+    }
+
+    [Fact]
     public void UnsupportedNodesAreAllListedInOneError()
     {
         var onnx = new QuantNet(qdq: true, 8, 8, 3, seed: 6).Conv(4, 3, pad: 1).Raw("Sigmoid").Raw("LeakyRelu").Raw("Softmax").Finish();
@@ -170,10 +215,11 @@ public class PackModelTests(ITestOutputHelper output)
             Assert.Equal(ort.Length, ours.Length);
             for (int i = 0; i < ours.Length; i++)
             {
-                int d = Math.Abs(ours[i] - ort[i]);
+                int d = net.ElementType == AQD.Edge.Onnx.Protobuf.TensorProto.Types.DataType.Int8
+                    ? Math.Abs((sbyte)ours[i] - (sbyte)ort[i]) : Math.Abs(ours[i] - ort[i]);
                 Assert.True(d <= 1, $"{name} run {run}: NHWC index {i} (channel {i % net.C}): ours {ours[i]}, ORT {ort[i]}.");
                 differ += d;
-                saturated += ours[i] is 0 or 255 ? 1 : 0;
+                saturated += ours[i] is 0 or 255 || net.ElementType == AQD.Edge.Onnx.Protobuf.TensorProto.Types.DataType.Int8 && ours[i] is 127 or 128 ? 1 : 0;
                 distinct.Add(ours[i]);
             }
             total += ours.Length;
@@ -189,11 +235,15 @@ public class PackModelTests(ITestOutputHelper output)
         var nchw = OnnxLayout.HwcToChw<byte>(xNhwc, h, w, c);
         using var options = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         using var session = new InferenceSession(onnx, options);
-        using var input = OrtValue.CreateTensorValueFromMemory(nchw, net.InputShape);
+        using var input = net.ElementType == AQD.Edge.Onnx.Protobuf.TensorProto.Types.DataType.Int8
+            ? OrtValue.CreateTensorValueFromMemory(nchw.Select(v => (sbyte)v).ToArray(), net.InputShape)
+            : OrtValue.CreateTensorValueFromMemory(nchw, net.InputShape);
         using var runOptions = new RunOptions();
         string outName = session.OutputMetadata.Keys.Single();
         using var results = session.Run(runOptions, [session.InputMetadata.Keys.Single()], [input], [outName]);
-        var y = results[0].GetTensorDataAsSpan<byte>().ToArray();
+        var y = net.ElementType == AQD.Edge.Onnx.Protobuf.TensorProto.Types.DataType.Int8
+            ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(results[0].GetTensorDataAsSpan<sbyte>()).ToArray()
+            : results[0].GetTensorDataAsSpan<byte>().ToArray();
         return OnnxLayout.ChwToHwc<byte>(y, net.H, net.W, net.C);
     }
 }

@@ -13,21 +13,24 @@ internal sealed class QuantNet
 {
     private readonly OnnxGraphBuilder b = new("net");
     private readonly bool qdq;
+    private readonly bool signed;
     private readonly Random rng;
     private string current = "x";
     private float scale;
     private byte zeroPoint;
     private int layer;
 
-    public QuantNet(bool qdq, int h, int w, int c, int seed, float inputScale = 0.02f, byte inputZeroPoint = 120)
+    /// <param name="signed">int8 activations (zero points are given as uint8 and stored minus 128).</param>
+    public QuantNet(bool qdq, int h, int w, int c, int seed, float inputScale = 0.02f, byte inputZeroPoint = 120, bool signed = false)
     {
         this.qdq = qdq;
+        this.signed = signed;
         rng = new Random(seed);
         H = h; W = w; C = c;
         InputShape = [1, c, h, w];
         scale = inputScale;
         zeroPoint = inputZeroPoint;
-        b.Input("x", DT.Uint8, InputShape);
+        b.Input("x", ElementType, InputShape);
     }
 
     public int H { get; private set; }
@@ -35,6 +38,7 @@ internal sealed class QuantNet
     public int C { get; private set; }
     public long[] InputShape { get; }
     public long[] OutputShape => [1, C, H, W];
+    public DT ElementType => signed ? DT.Int8 : DT.Uint8;
 
     public QuantNet Conv(int cout, int k, int stride = 1, int pad = 0, int groups = 1, bool relu = false)
     {
@@ -52,7 +56,7 @@ internal sealed class QuantNet
          .Initializer(OnnxTensors.Int8($"{p}_wz", new sbyte[cout], cout))
          .Initializer(OnnxTensors.Int32($"{p}_b", bias, cout))
          .Initializer(OnnxTensors.Float($"{p}_ys", ys))
-         .Initializer(OnnxTensors.UInt8($"{p}_yz", yzp));
+         .Initializer(Zp($"{p}_yz", yzp));
         AddActivationParams(p);
         var attrs = new[]
         {
@@ -111,7 +115,7 @@ internal sealed class QuantNet
         AddActivationParams(p);
         float ys = scale * 0.8f;
         b.Initializer(OnnxTensors.Float($"{p}_ys", ys))
-         .Initializer(OnnxTensors.UInt8($"{p}_yz", (byte)128))
+         .Initializer(Zp($"{p}_yz", 128))
          .Node("DequantizeLinear", [current, $"{p}_xs", $"{p}_xz"], [$"{p}_xf"])
          .Node("GlobalAveragePool", [$"{p}_xf"], [$"{p}_gf"])
          .Node("QuantizeLinear", [$"{p}_gf", $"{p}_ys", $"{p}_yz"], [$"{p}_y"]);
@@ -134,10 +138,42 @@ internal sealed class QuantNet
     /// <summary>The serialized model whose single output is the current tensor.</summary>
     public byte[] Finish()
     {
-        b.Output(current, DT.Uint8, OutputShape);
+        b.Output(current, ElementType, OutputShape);
         return b.ToBytes();
     }
 
+    /// <summary>Residual block: <paramref name="branch"/> (shape-preserving) on the current tensor, then a QDQ Add of the two, optionally Relu.</summary>
+    public QuantNet Residual(Func<QuantNet, QuantNet> branch, bool relu = false)
+    {
+        string skip = current;
+        float skipScale = scale;
+        byte skipZp = zeroPoint;
+        branch(this);
+        string p = $"l{layer++}";
+        AddActivationParams(p);
+        float ys = Math.Max(scale, skipScale) * 1.3f;
+        byte yzp = (byte)(relu ? 60 : 128);
+        b.Initializer(OnnxTensors.Float($"{p}_ss", skipScale)).Initializer(Zp($"{p}_sz", skipZp))
+         .Initializer(OnnxTensors.Float($"{p}_ys", ys)).Initializer(Zp($"{p}_yz", yzp))
+         .Node("DequantizeLinear", [current, $"{p}_xs", $"{p}_xz"], [$"{p}_af"])
+         .Node("DequantizeLinear", [skip, $"{p}_ss", $"{p}_sz"], [$"{p}_bf"])
+         .Node("Add", [$"{p}_af", $"{p}_bf"], [$"{p}_sum"]);
+        string f = $"{p}_sum";
+        if (relu)
+        {
+            b.Node("Relu", [f], [$"{p}_rf"]);
+            f = $"{p}_rf";
+        }
+        b.Node("QuantizeLinear", [f, $"{p}_ys", $"{p}_yz"], [$"{p}_y"]);
+        current = $"{p}_y";
+        scale = ys;
+        zeroPoint = yzp;
+        return this;
+    }
+
     private void AddActivationParams(string p)
-        => b.Initializer(OnnxTensors.Float($"{p}_xs", scale)).Initializer(OnnxTensors.UInt8($"{p}_xz", zeroPoint));
+        => b.Initializer(OnnxTensors.Float($"{p}_xs", scale)).Initializer(Zp($"{p}_xz", zeroPoint));
+
+    private TensorProto Zp(string name, byte unsignedZeroPoint)
+        => signed ? OnnxTensors.Int8(name, [(sbyte)(unsignedZeroPoint - 128)]) : OnnxTensors.UInt8(name, unsignedZeroPoint);
 }
