@@ -34,8 +34,9 @@ internal sealed class QuantizedOnnxImporter
 
     private readonly GraphProto graph;
     private readonly GraphBuilder builder;
+    private readonly QuantizedGraphEmitter emit;
     private readonly Dictionary<string, TensorProto> constants = [];
-    private readonly Dictionary<string, QTensor> quantized = [];         // ONNX int tensor -> blob tensor
+    private readonly Dictionary<string, QTensor> quantized;              // ONNX int tensor -> blob tensor (the emitter's)
     private readonly Dictionary<string, QTensor> dequantized = [];       // float name -> the quantized activation
     private readonly Dictionary<string, DqConstant> dqConstants = [];    // float name -> dequantized initializer
     private readonly Dictionary<string, Pending> pending = [];           // float result of a float op awaiting its Q
@@ -46,6 +47,8 @@ internal sealed class QuantizedOnnxImporter
     {
         graph = model.Graph ?? throw new OnnxImportException("the model has no graph.");
         this.builder = builder;
+        emit = new QuantizedGraphEmitter(builder);
+        quantized = emit.Tensors;
         nodes = [.. graph.Node];
         foreach (var t in graph.Initializer)
         {
@@ -112,10 +115,13 @@ internal sealed class QuantizedOnnxImporter
         }
     }
 
-    private static string Op(NodeProto n) => string.IsNullOrEmpty(n.Domain) || n.Domain == "ai.onnx" ? n.OpType : $"{n.Domain}.{n.OpType}";
+    private static bool IsSupported(NodeProto n) => OnnxNodes.IsDefaultDomain(n) && SupportedOps.Contains(n.OpType);
 
-    private static bool IsSupported(NodeProto n)
-        => (string.IsNullOrEmpty(n.Domain) || n.Domain == "ai.onnx") && SupportedOps.Contains(n.OpType);
+    private static string Op(NodeProto n) => OnnxNodes.Op(n);
+
+    private static long Attr(NodeProto n, string name, long fallback) => OnnxNodes.Attr(n, name, fallback);
+
+    private static string? At(NodeProto n, int i) => OnnxNodes.At(n, i);
 
     private void Visit(NodeProto n)
     {
@@ -175,7 +181,7 @@ internal sealed class QuantizedOnnxImporter
             {
                 if (quantized.TryGetValue(n.Input[0], out var q))
                 {
-                    EmitMaxPool(n, q, n.Output[0], q.Scale, q.ZeroPoint);
+                    emit.MaxPool(n, q, n.Output[0]);
                 }
                 else
                 {
@@ -236,30 +242,14 @@ internal sealed class QuantizedOnnxImporter
                 break;
             case "MaxPool":
                 RequireSameQuantization(p.Node, x, scale, zp, format);
-                EmitMaxPool(p.Node, x, n.Output[0], scale, zp);
+                emit.MaxPool(p.Node, x, n.Output[0]);
                 break;
             case "GlobalAveragePool":
-            {
-                var y = AddTensor(n.Output[0], format, scale, 1, 1, x.Channels);
-                var prm = GlobalAveragePoolPreparation.Prepare(1, x.Height, x.Width, x.Channels, x.Format, x.Scale, format, scale);
-                uint ps = builder.AddParams(GraphBuilder.GlobalAveragePoolBlock(prm.Multiplier, relu: false));
-                builder.AddOp(new GraphOpRecord(GraphOpType.GlobalAveragePool, p.Node.Name, [x.Id], [y.Id], default, ps));
+                emit.GlobalAveragePool(p.Node, x, n.Output[0], scale, format);
                 break;
-            }
             case "Add":
-            {
-                var b = p.Inputs[1];
-                if (b.Height != x.Height || b.Width != x.Width || b.Channels != x.Channels)
-                {
-                    throw new OnnxImportException($"node '{p.Node.Name}' (Add): shapes {x.Height}x{x.Width}x{x.Channels} and {b.Height}x{b.Width}x{b.Channels} differ (broadcasting is not supported).");
-                }
-                var y = AddTensor(n.Output[0], format, scale, x.Height, x.Width, x.Channels);
-                var prm = QuantizedAddPreparation.Prepare(x.Format, x.Scale, b.Format, b.Scale, format, scale, p.Relu,
-                    x.Height * x.Width * x.Channels);
-                uint ps = builder.AddParams(GraphBuilder.AddBlock(prm.LeftShift, prm.MultiplierA, prm.MultiplierB, prm.MultiplierOut, p.Relu));
-                builder.AddOp(new GraphOpRecord(GraphOpType.Add, p.Node.Name, [x.Id, b.Id], [y.Id], default, ps));
+                emit.Add(p.Node, x, p.Inputs[1], p.Relu, n.Output[0], scale, format);
                 break;
-            }
         }
     }
 
@@ -271,22 +261,6 @@ internal sealed class QuantizedOnnxImporter
         }
     }
 
-    private void EmitMaxPool(NodeProto n, QTensor x, string output, float scale, int zp)
-    {
-        if (Attr(n, "ceil_mode", 0) != 0 || Ints(n, "dilations")?.Any(d => d != 1) == true || Attr(n, "storage_order", 0) != 0)
-        {
-            throw new OnnxImportException($"node '{n.Name}' (MaxPool): ceil_mode, dilations and storage_order must be the defaults.");
-        }
-        var k = Ints(n, "kernel_shape") ?? throw new OnnxImportException($"node '{n.Name}' (MaxPool): kernel_shape is required.");
-        var s = Ints(n, "strides") ?? [1, 1];
-        var pads = Pads(n, x.Height, x.Width, (int)k[0], (int)k[1], (int)s[0], (int)s[1]);
-        var g = new PoolGeometry(1, x.Height, x.Width, x.Channels, (int)k[0], (int)k[1], (int)s[0], (int)s[1], pads[0], pads[1], pads[2], pads[3]);
-        var y = AddTensor(output, x.Format, scale, g.OutHeight, g.OutWidth, x.Channels);
-        builder.AddOp(new GraphOpRecord(GraphOpType.MaxPool, n.Name, [x.Id], [y.Id],
-            new OpAttributes(Byte(n, "kernel", g.KernelH), Byte(n, "kernel", g.KernelW), Byte(n, "stride", g.StrideH), Byte(n, "stride", g.StrideW),
-                Byte(n, "pad", g.PadTop), Byte(n, "pad", g.PadLeft), Byte(n, "pad", g.PadBottom), Byte(n, "pad", g.PadRight))));
-    }
-
     private void EmitConv(NodeProto n, QTensor x, DqConstant w, DqConstant? bias, bool relu, string output, float ys, int yzp, ActivationFormat yf)
     {
         var wt = w.Values;
@@ -295,29 +269,8 @@ internal sealed class QuantizedOnnxImporter
             throw new OnnxImportException($"node '{n.Name}': weights '{wt.Name}' must be 4-D [M, C/group, KH, KW], got [{string.Join(", ", wt.Dims)}].");
         }
         int m = (int)wt.Dims[0], cg = (int)wt.Dims[1], kh = (int)wt.Dims[2], kw = (int)wt.Dims[3];
-        int groups = (int)Attr(n, "group", 1);
-        if (Ints(n, "dilations")?.Any(d => d != 1) == true)
-        {
-            throw new OnnxImportException($"node '{n.Name}': dilations other than 1 are not supported.");
-        }
-        if (Ints(n, "kernel_shape") is { } ks && (ks[0] != kh || ks[1] != kw))
-        {
-            throw new OnnxImportException($"node '{n.Name}': kernel_shape [{string.Join(", ", ks)}] differs from the weights' {kh}x{kw}.");
-        }
-        if (cg * groups != x.Channels)
-        {
-            throw new OnnxImportException($"node '{n.Name}': weights have {cg} input channels per group x group {groups}, but the input has {x.Channels} channels.");
-        }
-        var s = Ints(n, "strides") ?? [1, 1];
-        var pads = Pads(n, x.Height, x.Width, kh, kw, (int)s[0], (int)s[1]);
-        var g = new ConvGeometry(x.Height, x.Width, x.Channels, m, kh, kw, (int)s[0], (int)s[1], pads[0], pads[1], pads[2], pads[3], groups);
-        g.Validate($"node '{n.Name}'");
-        foreach (var (what, v) in new[] { ("kernel", kh), ("kernel", kw), ("stride", g.StrideH), ("stride", g.StrideW), ("pad", pads[0]), ("pad", pads[1]), ("pad", pads[2]), ("pad", pads[3]) })
-        {
-            Byte(n, what, v);
-        }
 
-        // Weights: value - zero point per output channel, OIHW -> [O][KH][KW][I/groups].
+        // Weights: value - zero point per output channel.
         var wScales = PerChannel(n, "weight scale", Floats(n, w.Scales!), m);
         var wZeros = w.ZeroPoints is null ? new long[m] : PerChannel(n, "weight zero point", OnnxTensorData.Integers(w.ZeroPoints), m);
         if (w.Scales is not null && OnnxTensorData.Count(w.Scales) > 1 && w.Axis != 0)
@@ -331,29 +284,8 @@ internal sealed class QuantizedOnnxImporter
             throw new OnnxImportException($"node '{n.Name}': weights '{wt.Name}' are {type}; int8, uint8, int4 or uint4 expected.");
         }
         var raw = OnnxTensorData.Integers(wt);
-        var ohwi = new sbyte[raw.Length];
-        int k = kh * kw * cg;
-        for (int o = 0; o < m; o++)
-        {
-            for (int i = 0; i < cg; i++)
-            {
-                for (int y = 0; y < kh; y++)
-                {
-                    for (int xk = 0; xk < kw; xk++)
-                    {
-                        long v = raw[((o * cg + i) * kh + y) * kw + xk] - wZeros[o];
-                        if (v < format.MinValue || v > format.MaxValue || v == -128)
-                        {
-                            throw new OnnxImportException(
-                                $"node '{n.Name}': weight [{o}, {i}, {y}, {xk}] minus its zero point is {v}, outside {format} [{(format.Bits == 8 ? -127 : format.MinValue)}, {format.MaxValue}]" +
-                                (v == -128 ? " (the kernels refuse the int8 weight -128; requantize the weights symmetric to [-127, 127])." : "."));
-                        }
-                        ohwi[o * k + (y * kw + xk) * cg + i] = (sbyte)v;
-                    }
-                }
-            }
-        }
-        var packed = new PackedConvWeights(g, ohwi, format);
+        int per = raw.Length / Math.Max(1, m);
+        for (int i = 0; i < raw.Length; i++) { raw[i] -= wZeros[i / per]; }
 
         // Bias (int32 at scale x_scale * w_scale[o]) and multipliers x_scale * w_scale[o] / y_scale (float32, as ORT).
         var biasValues = new int[m];
@@ -383,19 +315,7 @@ internal sealed class QuantizedOnnxImporter
                 }
             }
         }
-        var requant = new ChannelRequant[m];
-        for (int o = 0; o < m; o++)
-        {
-            float real = x.Scale * wScales[o] / ys;
-            requant[o] = FixedPointMultiplier.FromReal(real, $"node '{n.Name}' channel {o} multiplier x_scale*w_scale/y_scale");
-        }
-        var range = new OutputRange(yzp, relu ? Math.Max(yf.Min, yzp) : yf.Min, yf.Max);
-        var yt = AddTensor(output, yf, ys, g.OutHeight, g.OutWidth, m);
-        var wref = builder.AddWeights(packed.Bytes.Span, format, n.Name);
-        uint ps = builder.AddParams(GraphBuilder.RequantBlock(biasValues, requant, range));
-        builder.AddOp(new GraphOpRecord(GraphOpType.Conv2D, n.Name, [x.Id], [yt.Id],
-            new OpAttributes((byte)kh, (byte)kw, (byte)g.StrideH, (byte)g.StrideW, (byte)g.PadTop, (byte)g.PadLeft, (byte)g.PadBottom, (byte)g.PadRight,
-                (uint)groups), ps, wref));
+        emit.Conv(n, x, new IntConvWeights(wt.Name, raw, m, cg, kh, kw, format), wScales, biasValues, relu, clampMax: null, output, ys, yf);
     }
 
     private static int BiasInt(NodeProto n, double v, int channel)
@@ -407,39 +327,6 @@ internal sealed class QuantizedOnnxImporter
         }
         return (int)r;
     }
-
-    // ONNX pads [top, left, bottom, right] (x1_begin, x2_begin, x1_end, x2_end) or auto_pad.
-    private static int[] Pads(NodeProto n, int h, int w, int kh, int kw, int sh, int sw)
-    {
-        string autoPad = n.Attribute.FirstOrDefault(a => a.Name == "auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
-        switch (autoPad)
-        {
-            case "NOTSET" or "":
-                var p = Ints(n, "pads") ?? [0, 0, 0, 0];
-                if (p.Length != 4)
-                {
-                    throw new OnnxImportException($"node '{n.Name}': pads must have 4 values for a 2-D op.");
-                }
-                return [.. p.Select(v => (int)v)];
-            case "VALID":
-                return [0, 0, 0, 0];
-            case "SAME_UPPER" or "SAME_LOWER":
-                int th = Math.Max(0, ((h + sh - 1) / sh - 1) * sh + kh - h), tw = Math.Max(0, ((w + sw - 1) / sw - 1) * sw + kw - w);
-                bool upper = autoPad == "SAME_UPPER";
-                return upper ? [th / 2, tw / 2, th - th / 2, tw - tw / 2] : [th - th / 2, tw - tw / 2, th / 2, tw / 2];
-            default:
-                throw new OnnxImportException($"node '{n.Name}': auto_pad '{autoPad}' is not supported.");
-        }
-    }
-
-    private static byte Byte(NodeProto n, string what, int v)
-        => v is >= 0 and <= 255 ? (byte)v : throw new OnnxImportException($"node '{n.Name}': {what} {v} does not fit the blob's byte field (0..255).");
-
-    private static long Attr(NodeProto n, string name, long fallback) => n.Attribute.FirstOrDefault(a => a.Name == name)?.I ?? fallback;
-
-    private static long[]? Ints(NodeProto n, string name) => n.Attribute.FirstOrDefault(a => a.Name == name)?.Ints.ToArray();
-
-    private static string? At(NodeProto n, int i) => i < n.Input.Count && n.Input[i].Length > 0 ? n.Input[i] : null;
 
     private TensorProto Constant(NodeProto n, string name)
         => constants.GetValueOrDefault(name)
@@ -517,26 +404,13 @@ internal sealed class QuantizedOnnxImporter
         {
             throw new OnnxImportException($"node '{n.Name}': graph input '{input.Name}' is quantized twice.");
         }
-        var dims = input.Type?.TensorType?.Shape?.Dim;
-        if (dims is null || dims.Count != 4 || dims.Skip(1).Any(d => d.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
-            || dims[0].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dims[0].DimValue != 1)
-        {
-            throw new OnnxImportException($"graph input '{input.Name}' must have a fixed shape [1, C, H, W] (batch may be symbolic).");
-        }
-        var t = AddTensor(name, f, scale, (int)dims[2].DimValue, (int)dims[3].DimValue, (int)dims[1].DimValue);
-        builder.AddInput(t.Id);
+        var t = emit.AddInput(input, scale, f, name);
         Input = t;
         rawInputs.Remove(input.Name);
         return t;
     }
 
-    private QTensor AddTensor(string name, ActivationFormat f, float scale, int h, int w, int c)
-    {
-        int id = builder.AddTensor(name, f, h, w, c, BitConverter.SingleToUInt32Bits(scale));
-        var q = new QTensor(id, scale, f.ZeroPoint, f, h, w, c);
-        quantized[name] = q;
-        return q;
-    }
+    private QTensor AddTensor(string name, ActivationFormat f, float scale, int h, int w, int c) => emit.AddTensor(name, f, scale, h, w, c);
 
     /// <summary>An integer initializer with its DequantizeLinear parameters (or a plain initializer: no scales).</summary>
     private sealed record DqConstant(TensorProto Values, TensorProto? Scales, TensorProto? ZeroPoints, long Axis);
