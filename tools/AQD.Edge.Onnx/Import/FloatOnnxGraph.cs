@@ -314,7 +314,12 @@ public sealed class FloatOnnxGraph
             copy.Input.AddRange(l.Inputs);
             foreach (var extra in l.Node.Input.Skip(l.Inputs.Length).Where(i => i.Length > 0).Select(Resolve))
             {
-                g.Initializer.Add(constants[extra]);
+                if (g.Initializer.All(t => t.Name != extra))
+                {
+                    var t = constants[extra].Clone();
+                    t.Name = extra;
+                    g.Initializer.Add(t);
+                }
             }
             copy.Input.AddRange(l.Node.Input.Skip(l.Inputs.Length).Select(i => i.Length == 0 ? i : Resolve(i)));
             if (l.Relu)

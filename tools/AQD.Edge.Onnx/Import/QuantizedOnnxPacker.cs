@@ -49,7 +49,13 @@ public static class QuantizedOnnxPacker
         var builder = new GraphBuilder(writer);
         var importer = new QuantizedOnnxImporter(model, builder);
         importer.Import();
-        var input = importer.Input!;
+        return Finish(writer, builder, importer.Input!, options, onnx, null, null, importer.Notes);
+    }
+
+    /// <summary>Writes the metadata (shared by the quantized and float packers), re-reads and returns the blob.</summary>
+    internal static PackResult Finish(BlobWriter writer, GraphBuilder builder, QTensor input, PackOptions options, byte[] onnx,
+        int[]? meanMilli, int[]? stdMilli, IReadOnlyList<string> notes)
+    {
         if (input.Channels is not (1 or 3))
         {
             throw new OnnxImportException($"graph input has {input.Channels} channels; the model metadata describes an image input (1 or 3 channels).");
@@ -66,8 +72,8 @@ public static class QuantizedOnnxPacker
             {
                 ColorOrder = input.Channels == 1 ? "GRAY" : "RGB",
                 Resize = "stretch",
-                MeanMilli = [.. Enumerable.Repeat(0, input.Channels)],
-                StdMilli = [.. Enumerable.Repeat(1000, input.Channels)],
+                MeanMilli = meanMilli ?? [.. Enumerable.Repeat(0, input.Channels)],
+                StdMilli = stdMilli ?? [.. Enumerable.Repeat(1000, input.Channels)],
             },
             Detector = new DetectorSpec { Family = labels.Count > 0 ? "classifier" : "none", NumClasses = labels.Count },
             BitPolicy = new BitPolicySpec { WeightBits = 8, ActivationBits = 8 },
@@ -81,6 +87,6 @@ public static class QuantizedOnnxPacker
         });
         var blob = writer.ToArray();
         var graph = GraphReader.Read(BlobReader.Open(blob, options.SourceFileName));
-        return new PackResult(blob, graph.Ops.Count, importer.Notes);
+        return new PackResult(blob, graph.Ops.Count, notes);
     }
 }
