@@ -86,6 +86,26 @@ public class FloatImportTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void PercentileRangesLieInsideMinMaxRangesAndClipSomeTensors()
+    {
+        Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime runs on x64 only here.");
+        var graph = FloatOnnxGraph.Parse(ResNetLike(), "resnetlike");
+        var images = CalibrationImages.List(ImageFolder());
+        var minmax = Calibrator.Run(graph, images, ImageNet, CalibrationMethod.MinMax);
+        var pct = Calibrator.Run(graph, images, ImageNet, CalibrationMethod.Percentile, 99.9);
+        int clipped = 0;
+        foreach (var (name, r) in minmax)
+        {
+            var p = pct[name];
+            Assert.True(r.Min < r.Max, $"{name}: degenerate calibrated range [{r.Min}, {r.Max}]");
+            Assert.True(p.Min >= r.Min && p.Max <= r.Max, $"{name}: percentile [{p.Min}, {p.Max}] outside minmax [{r.Min}, {r.Max}]");
+            clipped += p.Max < r.Max || p.Min > r.Min ? 1 : 0;
+            output.WriteLine($"{name}: minmax [{r.Min:G4}, {r.Max:G4}], 99.9th percentile [{p.Min:G4}, {p.Max:G4}]");
+        }
+        Assert.True(clipped * 2 >= minmax.Count, $"percentile 99.9 clipped only {clipped} of {minmax.Count} ranges");
+    }
+
     internal static (double SqnrDb, double Cosine) Agreement(float[] reference, float[] ours)
     {
         double signal = 0, noise = 0, dot = 0, nr = 0, no = 0;
@@ -106,7 +126,8 @@ public class FloatImportTests(ITestOutputHelper output)
         Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime cross-checks run on x64 only.");
         var onnx = ResNetLike(seed: 7);
         var graph = FloatOnnxGraph.Parse(onnx, "resnetlike");
-        Assert.Equal(0, graph.Model.Graph.Node.Count(n => n.OpType == "BatchNormalization") - 6);
+        Assert.Equal(6, graph.Model.Graph.Node.Count(n => n.OpType == "BatchNormalization"));
+        Assert.Equal(7, graph.Layers.Count(l => l.Kind == FloatLayerKind.Conv));
         var observed = graph.ObservedTensors.ToList();
         // The original with every fused layer output exposed, vs the folded model (Conv with folded weights, no BN).
         var original = graph.Model.Clone();
