@@ -180,6 +180,20 @@ public class FloatImportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void UnfusableReluAndQuantizedInputsAreClearErrors()
+    {
+        var onnx = new FloatNet(8, 8, 3, seed: 2).Raw("Relu").Conv(4, 3).Finish();
+        var e = Assert.Throws<OnnxImportException>(() => FloatOnnxPacker.Pack(onnx, new FloatPackOptions { Images = [] }));
+        output.WriteLine(e.Message);
+        Assert.Contains("'Relu_0' (Relu): supported only right after a Conv or Add", e.Message);
+
+        var quantized = new PackModel.QuantNet(qdq: false, 8, 8, 3, seed: 3).Conv(4, 3).Finish();
+        e = Assert.Throws<OnnxImportException>(() => FloatOnnxPacker.Pack(quantized, new FloatPackOptions { Images = [] }));
+        output.WriteLine(e.Message);
+        Assert.Contains("is not FLOAT", e.Message);
+    }
+
+    [Fact]
     public void LowBitPoliciesAreRefusedNamingTheOption()
     {
         FloatOnnxPacker.CheckBits("M8F8L8");

@@ -41,13 +41,6 @@ public sealed class FloatOnnxGraph
     {
         Model = model;
         var graph = model.Graph ?? throw new OnnxImportException("the model has no graph.");
-        var unsupported = graph.Node.Where(n => !OnnxNodes.IsDefaultDomain(n) || !SupportedOps.Contains(n.OpType)).ToList();
-        if (unsupported.Count > 0)
-        {
-            throw new OnnxImportException(
-                $"{unsupported.Count} unsupported node(s): " +
-                string.Join("; ", unsupported.Select(n => $"'{n.Name}' ({OnnxNodes.Op(n)})")) + ".");
-        }
         foreach (var t in graph.Initializer)
         {
             constants[t.Name] = t;
@@ -61,6 +54,13 @@ public sealed class FloatOnnxGraph
         if (OnnxTensorData.TypeOf(new TensorProto { DataType = Input.Type?.TensorType?.ElemType ?? 0 }) != DT.Float)
         {
             throw new OnnxImportException($"graph input '{Input.Name}' is not FLOAT; use pack without --calibrate for quantized models.");
+        }
+        var unsupported = graph.Node.Where(n => !OnnxNodes.IsDefaultDomain(n) || !SupportedOps.Contains(n.OpType)).ToList();
+        if (unsupported.Count > 0)
+        {
+            throw new OnnxImportException(
+                $"{unsupported.Count} unsupported node(s): " +
+                string.Join("; ", unsupported.Select(n => $"'{n.Name}' ({OnnxNodes.Op(n)})")) + ".");
         }
         graphOutputs = [.. graph.Output.Select(o => o.Name)];
         foreach (var n in graph.Node)
