@@ -74,11 +74,12 @@ public static class PackModelCli
         var percentile = new Option<double>("--percentile") { Description = "Percentile for --calibrate-method percentile.", DefaultValueFactory = _ => 99.99 };
         var mean = new Option<string?>("--mean") { Description = "Per-channel mean in 8-bit levels, e.g. 123.675,116.28,103.53 (network input = (pixel - mean) / std; default 0)." };
         var std = new Option<string?>("--std") { Description = "Per-channel std in 8-bit levels, e.g. 58.395,57.12,57.375 (default 1)." };
+        var bgr = new Option<bool>("--bgr") { Description = "The network takes B, G, R channels (CNTK/Caffe exports); --mean/--std are then in B, G, R order." };
         var limit = new Option<int?>("--limit") { Description = "Use at most N calibration images (sorted by name)." };
         var bits = new Option<string>("--bits") { Description = "Bit policy: M{b}F{b}L{b} (AQD shorthand: middle, first, last layers) or one width; only 8 (M8F8L8) for now.", DefaultValueFactory = _ => "M8F8L8" };
         var cmd = new Command("pack", "Pack an ONNX model into a model blob: an already-quantized one (QLinearConv, or QDQ: DequantizeLinear -> Conv -> [Relu] -> QuantizeLinear, MaxPool, GlobalAveragePool, Add), or a float one with --calibrate (Conv+BN+Relu/Clip, Add, MaxPool, GlobalAveragePool, Concat, Resize nearest 2x).")
         {
-            model, outOption, name, labels, calibrate, method, percentile, mean, std, limit, bits,
+            model, outOption, name, labels, calibrate, method, percentile, mean, std, bgr, limit, bits,
         };
         cmd.SetAction(parse =>
         {
@@ -109,7 +110,7 @@ public static class PackModelCli
                     var images = CalibrationImages.List(folder.FullName, parse.GetValue(limit));
                     int channels = Calibrator.InputShape(FloatOnnxGraph.Parse(onnx, src.Name)).C;
                     var norm = new InputNormalization(
-                        ParseFloats(parse.GetValue(mean), "--mean", channels, 0f), ParseFloats(parse.GetValue(std), "--std", channels, 1f));
+                        ParseFloats(parse.GetValue(mean), "--mean", channels, 0f), ParseFloats(parse.GetValue(std), "--std", channels, 1f), parse.GetValue(bgr));
                     result = FloatOnnxPacker.Pack(onnx, new FloatPackOptions
                     {
                         Pack = packOptions,

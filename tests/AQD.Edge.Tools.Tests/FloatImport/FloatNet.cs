@@ -101,6 +101,16 @@ internal sealed class FloatNet
         return this;
     }
 
+    /// <summary>AveragePool with a k x k kernel, stride 1, no padding (k = H = W: a CNTK-style global average).</summary>
+    public FloatNet AveragePool(int k)
+    {
+        string y = $"avg{layer++}";
+        b.Node("AveragePool", [Current.Name], [y], OnnxGraphBuilder.Ints("kernel_shape", k, k), OnnxGraphBuilder.Ints("strides", 1, 1),
+            OnnxGraphBuilder.Ints("pads", 0, 0, 0, 0), OnnxGraphBuilder.Int("count_include_pad", 0));
+        Current = new T(y, Current.C, Current.H - k + 1, Current.W - k + 1);
+        return this;
+    }
+
     /// <summary>Adds a node as is (for unsupported-op tests) reading the current tensor.</summary>
     public FloatNet Raw(string opType)
     {

@@ -26,11 +26,19 @@ public readonly record struct TensorRange(float Min, float Max);
 /// 8-bit levels, as the metadata's meanMilli/stdMilli). The blob input is x quantized per tensor to
 /// uint8 with <see cref="Scale"/> and <see cref="ZeroPoint"/> covering every channel's range; with
 /// equal channels (e.g. the default mean 0, std 1) the quantized input is the pixel itself.
+/// With <see cref="Bgr"/> the network (and the blob input) takes its 3 channels in B, G, R order:
+/// pixels still arrive RGB, channel c of x reads pixel channel 2 - c, and Mean/Std are in network (BGR)
+/// order (CNTK / Caffe exports such as ML.NET's ResNet-18).
 /// </summary>
 public sealed class InputNormalization
 {
-    public InputNormalization(float[] mean, float[] std)
+    public InputNormalization(float[] mean, float[] std, bool bgr = false)
     {
+        if (bgr && mean.Length != 3)
+        {
+            throw new ArgumentException($"BGR channel order needs 3 channels, not {mean.Length}.");
+        }
+        Bgr = bgr;
         if (mean.Length != std.Length || mean.Length == 0)
         {
             throw new ArgumentException($"--mean has {mean.Length} values and --std {std.Length}; one per channel expected.");
@@ -55,6 +63,15 @@ public sealed class InputNormalization
 
     public float[] Std { get; }
 
+    /// <summary>The network takes B, G, R (channels reversed relative to the RGB pixels).</summary>
+    public bool Bgr { get; }
+
+    /// <summary>The metadata's color order: "GRAY", "RGB" or "BGR".</summary>
+    public string ColorOrder => Mean.Length == 1 ? "GRAY" : Bgr ? "BGR" : "RGB";
+
+    /// <summary>Pixel channel feeding network channel <paramref name="k"/> of <paramref name="c"/>.</summary>
+    private int Source(int k, int c) => Bgr ? c - 1 - k : k;
+
     public float Scale { get; }
 
     public int ZeroPoint { get; }
@@ -71,20 +88,21 @@ public sealed class InputNormalization
         {
             for (int k = 0; k < c; k++)
             {
-                x[k * height * width + i] = (hwc[i * c + k] - Mean[k]) / Std[k];
+                x[k * height * width + i] = (hwc[i * c + Source(k, c)] - Mean[k]) / Std[k];
             }
         }
         return x;
     }
 
-    /// <summary>The blob's quantized HWC input of HWC pixels (what the device's preprocessing computes).</summary>
+    /// <summary>The blob's quantized HWC input (network channel order) of HWC RGB pixels (what the device's preprocessing computes).</summary>
     public byte[] Quantize(ReadOnlySpan<byte> hwc)
     {
         int c = Mean.Length;
         var q = new byte[hwc.Length];
         for (int i = 0; i < q.Length; i++)
         {
-            double x = (hwc[i] - Mean[i % c]) / (double)Std[i % c];
+            int k = i % c;
+            double x = (hwc[i - k + Source(k, c)] - Mean[k]) / (double)Std[k];
             q[i] = (byte)Math.Clamp(Math.Round(x / Scale, MidpointRounding.ToEven) + ZeroPoint, 0, 255);
         }
         return q;

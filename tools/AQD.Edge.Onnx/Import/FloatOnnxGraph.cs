@@ -21,14 +21,16 @@ public sealed record FloatLayer(FloatLayerKind Kind, NodeProto Node, string[] In
 /// A float ONNX model read into fused layers: Conv (groups, depthwise) with bias and a following
 /// BatchNormalization folded in (w' = w * g / sqrt(v + eps), b' = (b - mean) * g / sqrt(v + eps) + beta),
 /// Relu or Clip(0, max) fused as the output clamp of a Conv or Add, MaxPool, GlobalAveragePool,
-/// Concat on channels, Resize nearest 2x; Identity is an alias. Any other op is reported: all
+/// Concat on channels, Resize nearest 2x; an AveragePool whose kernel covers its whole unpadded input
+/// (CNTK's ResNet head) is a GlobalAveragePool, checked against the input size at emission; opset-8
+/// BatchNormalization (spatial = 1) folds like the later form; Identity is an alias. Any other op is reported: all
 /// unsupported nodes in one <see cref="OnnxImportException"/>.
 /// </summary>
 public sealed class FloatOnnxGraph
 {
     private static readonly HashSet<string> SupportedOps =
     [
-        "Conv", "BatchNormalization", "Relu", "Clip", "Add", "MaxPool", "GlobalAveragePool", "Concat", "Resize", "Constant", "Identity",
+        "Conv", "BatchNormalization", "Relu", "Clip", "Add", "MaxPool", "GlobalAveragePool", "AveragePool", "Concat", "Resize", "Constant", "Identity",
     ];
 
     private readonly Dictionary<string, TensorProto> constants = [];
@@ -153,7 +155,7 @@ public sealed class FloatOnnxGraph
                 }
                 Layers.Add(new FloatLayer(FloatLayerKind.MaxPool, n, [ins[0]], n.Output[0]));
                 break;
-            case "GlobalAveragePool":
+            case "GlobalAveragePool" or "AveragePool":
                 Layers.Add(new FloatLayer(FloatLayerKind.GlobalAveragePool, n, [ins[0]], n.Output[0]));
                 break;
             case "Concat":
@@ -197,6 +199,14 @@ public sealed class FloatOnnxGraph
             var beta = Per(bnNode, 2, m);
             var mean = Per(bnNode, 3, m);
             var variance = Per(bnNode, 4, m);
+            if (OnnxNodes.Attr(bnNode, "spatial", 1) != 1)
+            {
+                throw new OnnxImportException($"node '{bnNode.Name}' (BatchNormalization): spatial = 0 (per-element statistics, opset < 9) is not supported.");
+            }
+            if (bnNode.Output.Skip(1).Any(o => o.Length > 0))
+            {
+                throw new OnnxImportException($"node '{bnNode.Name}' (BatchNormalization): only inference (one output) is supported, not the training outputs.");
+            }
             double eps = OnnxNodes.FloatAttr(bnNode, "epsilon") ?? 1e-5f;
             int per = w.Length / m;
             for (int o = 0; o < m; o++)

@@ -108,7 +108,7 @@ public static class FloatOnnxPacker
             $"input '{graph.Input.Name}' quantized with scale {norm.Scale}, zero point {norm.ZeroPoint}.",
         };
         var packed = QuantizedOnnxPacker.Finish(writer, builder, input, options.Pack, onnx,
-            [.. norm.Mean.Select(m => (int)Math.Round(m * 1000))], [.. norm.Std.Select(s => (int)Math.Round(s * 1000))], notes);
+            [.. norm.Mean.Select(m => (int)Math.Round(m * 1000))], [.. norm.Std.Select(s => (int)Math.Round(s * 1000))], notes, norm.ColorOrder);
         return new FloatPackResult(packed, norm, ranges, outputs);
     }
 

@@ -144,8 +144,20 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
         return y;
     }
 
+    /// <summary>GlobalAveragePool, or an AveragePool whose kernel is the whole unpadded input (a 1x1 output).</summary>
     public QTensor GlobalAveragePool(NodeProto n, QTensor x, string output, float scale, ActivationFormat format)
     {
+        if (n.OpType == "AveragePool")
+        {
+            var k = OnnxNodes.Ints(n, "kernel_shape") ?? throw new OnnxImportException($"node '{n.Name}' (AveragePool): kernel_shape is required.");
+            var s = OnnxNodes.Ints(n, "strides") ?? [1, 1];
+            var pads = k.Length == 2 ? OnnxNodes.Pads(n, x.Height, x.Width, (int)k[0], (int)k[1], (int)s[0], (int)s[1]) : [];
+            if (k.Length != 2 || k[0] != x.Height || k[1] != x.Width || pads.Any(p => p != 0) || OnnxNodes.Attr(n, "ceil_mode", 0) != 0)
+            {
+                throw new OnnxImportException($"node '{n.Name}' (AveragePool): only a kernel covering the whole {x.Height}x{x.Width} input without padding (a global average) is supported; " +
+                    $"got kernel [{string.Join(", ", k)}], pads [{string.Join(", ", pads)}].");
+            }
+        }
         var y = AddTensor(output, format, scale, 1, 1, x.Channels);
         var prm = GlobalAveragePoolPreparation.Prepare(1, x.Height, x.Width, x.Channels, x.Format, x.Scale, format, scale);
         uint ps = builder.AddParams(GraphBuilder.GlobalAveragePoolBlock(prm.Multiplier, relu: false));

@@ -54,7 +54,7 @@ public static class QuantizedOnnxPacker
 
     /// <summary>Writes the metadata (shared by the quantized and float packers), re-reads and returns the blob.</summary>
     internal static PackResult Finish(BlobWriter writer, GraphBuilder builder, QTensor input, PackOptions options, byte[] onnx,
-        int[]? meanMilli, int[]? stdMilli, IReadOnlyList<string> notes)
+        int[]? meanMilli, int[]? stdMilli, IReadOnlyList<string> notes, string? colorOrder = null)
     {
         if (input.Channels is not (1 or 3))
         {
@@ -70,7 +70,7 @@ public static class QuantizedOnnxPacker
             Input = new InputSpec { Width = input.Width, Height = input.Height, Channels = input.Channels, Layout = "NHWC" },
             Preprocessing = new PreprocessingSpec
             {
-                ColorOrder = input.Channels == 1 ? "GRAY" : "RGB",
+                ColorOrder = colorOrder ?? (input.Channels == 1 ? "GRAY" : "RGB"),
                 Resize = "stretch",
                 MeanMilli = meanMilli ?? [.. Enumerable.Repeat(0, input.Channels)],
                 StdMilli = stdMilli ?? [.. Enumerable.Repeat(1000, input.Channels)],
