@@ -5,7 +5,7 @@ using DT = AQD.Edge.Onnx.Protobuf.TensorProto.Types.DataType;
 namespace AQD.Edge.Onnx.Import;
 
 /// <summary>What a <see cref="FloatLayer"/> computes.</summary>
-public enum FloatLayerKind { Conv, Add, MaxPool, GlobalAveragePool, Concat, ResizeNearest2x }
+public enum FloatLayerKind { Conv, Add, MaxPool, GlobalAveragePool, Concat, ResizeNearest2x, FlattenView }
 
 /// <summary>Float conv parameters after BatchNormalization folding: weights [M][C/group][KH][KW], bias [M].</summary>
 public sealed record FloatConv(float[] Weights, float[] Bias, int M, int Cg, int Kh, int Kw);
@@ -15,7 +15,7 @@ public sealed record FloatConv(float[] Weights, float[] Bias, int M, int Cg, int
 /// BatchNormalization / Relu / Clip (the one calibration observes and the blob quantizes).
 /// </summary>
 public sealed record FloatLayer(FloatLayerKind Kind, NodeProto Node, string[] Inputs, string Output,
-    FloatConv? Conv = null, bool Relu = false, float? ClampMax = null);
+    FloatConv? Conv = null, bool Relu = false, float? ClampMax = null, long[]? ViewShape = null);
 
 /// <summary>
 /// A float ONNX model read into fused layers: Conv (groups, depthwise) with bias and a following
@@ -23,14 +23,15 @@ public sealed record FloatLayer(FloatLayerKind Kind, NodeProto Node, string[] In
 /// Relu or Clip(0, max) fused as the output clamp of a Conv or Add, MaxPool, GlobalAveragePool,
 /// Concat on channels, Resize nearest 2x; an AveragePool whose kernel covers its whole unpadded input
 /// (CNTK's ResNet head) is a GlobalAveragePool, checked against the input size at emission; opset-8
-/// BatchNormalization (spatial = 1) folds like the later form; Identity is an alias. Any other op is reported: all
+/// BatchNormalization (spatial = 1) folds like the later form; Flatten (axis 1) or Reshape of a 1x1xC
+/// tensor (a classifier's feature vector) is a view sharing the input's blob tensor; Identity is an alias. Any other op is reported: all
 /// unsupported nodes in one <see cref="OnnxImportException"/>.
 /// </summary>
 public sealed class FloatOnnxGraph
 {
     private static readonly HashSet<string> SupportedOps =
     [
-        "Conv", "BatchNormalization", "Relu", "Clip", "Add", "MaxPool", "GlobalAveragePool", "AveragePool", "Concat", "Resize", "Constant", "Identity",
+        "Conv", "BatchNormalization", "Relu", "Clip", "Add", "MaxPool", "GlobalAveragePool", "AveragePool", "Concat", "Resize", "Flatten", "Reshape", "Constant", "Identity",
     ];
 
     private readonly Dictionary<string, TensorProto> constants = [];
@@ -168,6 +169,16 @@ public sealed class FloatOnnxGraph
                 Layers.Add(new FloatLayer(FloatLayerKind.Concat, n, ins, n.Output[0]));
                 break;
             }
+            case "Flatten":
+                if (OnnxNodes.Attr(n, "axis", 1) != 1)
+                {
+                    throw new OnnxImportException($"node '{n.Name}' (Flatten): only axis 1 (a [1, C, 1, 1] -> [1, C] view) is supported.");
+                }
+                Layers.Add(new FloatLayer(FloatLayerKind.FlattenView, n, [ins[0]], n.Output[0]));
+                break;
+            case "Reshape":
+                Layers.Add(new FloatLayer(FloatLayerKind.FlattenView, n, [ins[0]], n.Output[0], ViewShape: ReshapeTarget(n, ins)));
+                break;
             case "Resize":
                 CheckResize(n, ins);
                 Layers.Add(new FloatLayer(FloatLayerKind.ResizeNearest2x, n, [ins[0]], n.Output[0]));
@@ -276,6 +287,18 @@ public sealed class FloatOnnxGraph
         {
             throw new OnnxImportException($"node '{n.Name}' (Resize): scales must be the constant [1, 1, 2, 2] (given as the 'scales' input).");
         }
+    }
+
+    /// <summary>Reshape's target: the constant 'shape' input (opset 5+) or the 'shape' attribute (opset 1-4).</summary>
+    private long[] ReshapeTarget(NodeProto n, string[] ins)
+    {
+        if (ins.Length > 1 && ins[1].Length > 0)
+        {
+            var t = Constant(n, ins[1]);
+            return OnnxTensorData.TypeOf(t) == DT.Int64 ? (t.Int64Data.Count > 0 ? [.. t.Int64Data] : [.. Enumerable.Range(0, t.RawData.Length / 8).Select(i => BitConverter.ToInt64(t.RawData.Span.Slice(i * 8, 8)))])
+                : throw new OnnxImportException($"node '{n.Name}' (Reshape): the shape input must be an int64 constant.");
+        }
+        return OnnxNodes.Ints(n, "shape") ?? throw new OnnxImportException($"node '{n.Name}' (Reshape): no shape input or attribute.");
     }
 
     private TensorProto Constant(NodeProto n, string name)

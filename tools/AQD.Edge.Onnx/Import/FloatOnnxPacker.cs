@@ -85,6 +85,9 @@ public static class FloatOnnxPacker
                     case FloatLayerKind.ResizeNearest2x:
                         emit.ResizeNearest2x(l.Node, t[l.Inputs[0]], l.Output);
                         break;
+                    case FloatLayerKind.FlattenView:
+                        emit.FlattenView(l.Node, t[l.Inputs[0]], l.ViewShape, l.Output);
+                        break;
                 }
             }
             catch (ArgumentException e)
@@ -154,7 +157,7 @@ public static class FloatOnnxPacker
             l.Relu, l.ClampMax, l.Output, ys, yf);
     }
 
-    /// <summary>uint8 (scale, format) per observed tensor; MaxPool / Resize / Concat groups share one.</summary>
+    /// <summary>uint8 (scale, format) per observed tensor; MaxPool / Resize / Concat / Flatten groups share one.</summary>
     private static Dictionary<string, (float Scale, ActivationFormat Format)> ChooseQuantization(FloatOnnxGraph graph,
         Dictionary<string, TensorRange> ranges, InputNormalization norm)
     {
@@ -165,7 +168,7 @@ public static class FloatOnnxPacker
             string ra = Find(a), rb = Find(b);
             if (ra != rb) { parent[ra] = rb; }
         }
-        foreach (var l in graph.Layers.Where(l => l.Kind is FloatLayerKind.MaxPool or FloatLayerKind.ResizeNearest2x or FloatLayerKind.Concat))
+        foreach (var l in graph.Layers.Where(l => l.Kind is FloatLayerKind.MaxPool or FloatLayerKind.ResizeNearest2x or FloatLayerKind.Concat or FloatLayerKind.FlattenView))
         {
             foreach (var i in l.Inputs) { Union(i, l.Output); }
         }

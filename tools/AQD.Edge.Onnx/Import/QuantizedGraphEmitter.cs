@@ -198,6 +198,33 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
         return y;
     }
 
+    /// <summary>
+    /// Flatten / Reshape of a 1x1xC tensor to a C-vector ([1, C], [C], [1, C, 1, 1], with 0 = copy and
+    /// -1 = infer): the same bytes, so the output name maps to the input's blob tensor (no op).
+    /// </summary>
+    public QTensor FlattenView(NodeProto n, QTensor x, long[]? shape, string output)
+    {
+        if (x.Height != 1 || x.Width != 1)
+        {
+            throw new OnnxImportException($"node '{n.Name}' ({n.OpType}): only a 1x1xC input (a feature vector) can be flattened; the input is {x.Height}x{x.Width}x{x.Channels}.");
+        }
+        if (shape is not null)
+        {
+            long[] inDims = [1, x.Channels, 1, 1];
+            var dims = shape.Select((d, i) => d == 0 && i < inDims.Length ? inDims[i] : d).ToArray();
+            long known = dims.Where(d => d != -1).Aggregate(1L, (a, d) => a * d);
+            int infer = dims.Count(d => d == -1);
+            bool ok = dims.All(d => d >= 1 || d == -1) && infer <= 1 && (infer == 1 ? known > 0 && x.Channels % known == 0 : known == x.Channels)
+                && dims.Select(d => d == -1 ? x.Channels / known : d).Count(d => d != 1) <= 1;
+            if (!ok)
+            {
+                throw new OnnxImportException($"node '{n.Name}' (Reshape): only a reshape of [1, {x.Channels}, 1, 1] to a {x.Channels}-vector is supported, not to [{string.Join(", ", shape)}].");
+            }
+        }
+        Tensors[output] = x;
+        return x;
+    }
+
     public QTensor ResizeNearest2x(NodeProto n, QTensor x, string output)
     {
         var y = AddTensor(output, x.Format, x.Scale, 2 * x.Height, 2 * x.Width, x.Channels);

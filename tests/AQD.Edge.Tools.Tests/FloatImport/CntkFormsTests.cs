@@ -1,0 +1,143 @@
+using System.Runtime.InteropServices;
+using AQD.Edge.Engine;
+using AQD.Edge.Model.Container;
+using AQD.Edge.Onnx;
+using AQD.Edge.Onnx.Import;
+using AQD.Edge.Onnx.Protobuf;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+
+namespace AQD.Edge.Tools.Tests.FloatImport;
+
+/// <summary>
+/// The float importer's forms needed by CNTK / classifier exports such as ML.NET's ResNet-18: an
+/// AveragePool covering its whole input (= GlobalAveragePool), Flatten / Reshape of the feature vector
+/// as views, opset-8 BatchNormalization attributes, BGR input order. Small synthetic nets, each packed
+/// and compared with its plain counterpart (identical engine bytes) or refused with a clear error.
+/// </summary>
+public class CntkFormsTests(ITestOutputHelper output)
+{
+    private static readonly InputNormalization Bgr = new([104f, 117f, 123f], [1f, 1f, 1f], bgr: true);
+
+    private static FloatNet Trunk(int seed = 5) => new FloatNet(8, 8, 3, seed).Conv(8, 3, pad: 1).Conv(16, 3, stride: 2, pad: 1);
+
+    [Fact]
+    public void BgrOrderReversesPixelChannelsInBothTheFloatAndTheQuantizedInput()
+    {
+        byte[] px = [10, 20, 30, 40, 50, 60];   // two RGB pixels
+        var n = new InputNormalization([0f, 0f, 0f], [1f, 1f, 1f], bgr: true);
+        Assert.Equal("BGR", n.ColorOrder);
+        Assert.Equal([30, 20, 10, 60, 50, 40], n.Quantize(px));
+        Assert.Equal([30f, 60f, 20f, 50f, 10f, 40f], n.ToFloatNchw(px, 1, 2));
+        Assert.Equal("RGB", InputNormalization.Identity(3).ColorOrder);
+        Assert.Throws<ArgumentException>(() => new InputNormalization([0f], [1f], bgr: true));
+    }
+
+    [Fact]
+    public void AveragePoolOverTheWholeInputPacksExactlyLikeGlobalAveragePool()
+    {
+        Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime runs on x64 only here.");
+        var gap = Trunk().GlobalAveragePool().Finish();
+        var avg = Trunk().AveragePool(4).Finish();
+        AssertSameEngineOutputs(gap, avg, "AveragePool 4x4 over 4x4");
+    }
+
+    [Fact]
+    public void FlattenAndReshapeOfTheFeatureVectorAreViews()
+    {
+        Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime runs on x64 only here.");
+        var gap = Trunk().GlobalAveragePool().Finish();
+        AssertSameEngineOutputs(gap, Append(gap, "Flatten", null, OnnxGraphBuilder.Int("axis", 1)), "Flatten");
+        AssertSameEngineOutputs(gap, Append(gap, "Reshape", [1, -1]), "Reshape [1, -1]");
+        AssertSameEngineOutputs(gap, Append(gap, "Reshape", [0, 16]), "Reshape [0, 16]");
+    }
+
+    [Fact]
+    public void NonGlobalAveragePoolAndSpatialFlattenAreClearErrors()
+    {
+        Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime runs on x64 only here.");
+        var images = CalibrationImages.List(FloatImportTests.ImageFolder(), 1);
+        var e = Assert.Throws<OnnxImportException>(() => FloatOnnxPacker.Pack(Trunk().AveragePool(3).Finish(), new FloatPackOptions { Images = images }));
+        output.WriteLine(e.Message);
+        Assert.Contains("(AveragePool): only a kernel covering the whole 4x4 input", e.Message);
+
+        var flat = Append(Trunk().Finish(), "Flatten", null);
+        e = Assert.Throws<OnnxImportException>(() => FloatOnnxPacker.Pack(flat, new FloatPackOptions { Images = images }));
+        output.WriteLine(e.Message);
+        Assert.Contains("only a 1x1xC input (a feature vector) can be flattened", e.Message);
+
+        var reshape = Append(Trunk().GlobalAveragePool().Finish(), "Reshape", [4, 4]);
+        e = Assert.Throws<OnnxImportException>(() => FloatOnnxPacker.Pack(reshape, new FloatPackOptions { Images = images }));
+        output.WriteLine(e.Message);
+        Assert.Contains("to a 16-vector is supported, not to [4, 4]", e.Message);
+    }
+
+    [Fact]
+    public void Opset8BatchNormAttributesFoldAndSpatialZeroIsRefused()
+    {
+        var model = ModelProto.Parser.ParseFrom(Trunk().Finish());
+        var bn = model.Graph.Node.First(n => n.OpType == "BatchNormalization");
+        bn.Attribute.Add(new AttributeProto { Name = "spatial", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        bn.Attribute.Add(new AttributeProto { Name = "momentum", Type = AttributeProto.Types.AttributeType.Float, F = 0.9f });
+        var graph = new FloatOnnxGraph(model);
+        Assert.Equal(2, graph.Layers.Count(l => l.Kind == FloatLayerKind.Conv));
+
+        bn.Attribute.Single(a => a.Name == "spatial").I = 0;
+        var e = Assert.Throws<OnnxImportException>(() => new FloatOnnxGraph(model));
+        output.WriteLine(e.Message);
+        Assert.Contains("spatial = 0", e.Message);
+    }
+
+    /// <summary>Packs both models with the same calibration, runs both blobs on every photo: identical bytes.</summary>
+    private void AssertSameEngineOutputs(byte[] plain, byte[] variant, string what)
+    {
+        var images = CalibrationImages.List(FloatImportTests.ImageFolder());
+        var a = FloatOnnxPacker.Pack(plain, new FloatPackOptions { Images = images, Normalization = Bgr });
+        var b = FloatOnnxPacker.Pack(variant, new FloatPackOptions { Images = images, Normalization = Bgr });
+        var ra = BlobReader.Open(a.Packed.Blob, "plain");
+        var rb = BlobReader.Open(b.Packed.Blob, "variant");
+        Assert.Equal("BGR", rb.Metadata.Preprocessing.ColorOrder);
+        var ea = InferenceEngine.Load(ra);
+        var eb = InferenceEngine.Load(rb);
+        // ONNX Runtime agrees the variant is the same float function.
+        using var sa = new InferenceSession(plain);
+        using var sb = new InferenceSession(variant);
+        using var ro = new RunOptions();
+        foreach (var img in images)
+        {
+            var px = CalibrationImages.LoadHwc(img, 8, 8, 3);
+            ea.Run(Bgr.Quantize(px));
+            eb.Run(Bgr.Quantize(px));
+            Assert.Equal(ea.Output(0).ToArray(), eb.Output(0).ToArray());
+            using var x = OrtValue.CreateTensorValueFromMemory(Bgr.ToFloatNchw(px, 8, 8), [1, 3, 8, 8]);
+            using var ya = sa.Run(ro, ["x"], [x], [sa.OutputMetadata.Keys.Single()]);
+            using var yb = sb.Run(ro, ["x"], [x], [sb.OutputMetadata.Keys.Single()]);
+            var fa = ya[0].GetTensorDataAsSpan<float>().ToArray();
+            var fb = yb[0].GetTensorDataAsSpan<float>().ToArray();
+            Assert.Equal(fa.Length, fb.Length);
+            for (int i = 0; i < fa.Length; i++) { Assert.Equal(fa[i], fb[i], 1e-4f); }
+        }
+        output.WriteLine($"{what}: {images.Count} photos, engine outputs identical to the plain net ({a.Packed.OpCount} vs {b.Packed.OpCount} ops)");
+    }
+
+    /// <summary>Appends a node reading the (single) graph output, which becomes the new output (shape left open).</summary>
+    private static byte[] Append(byte[] onnx, string opType, long[]? shape, params AttributeProto[] attributes)
+    {
+        var model = ModelProto.Parser.ParseFrom(onnx);
+        var g = model.Graph;
+        string x = g.Output.Single().Name, y = x + "_" + opType.ToLowerInvariant();
+        var node = new NodeProto { OpType = opType, Name = opType + "_view" };
+        node.Input.Add(x);
+        if (shape is not null)
+        {
+            g.Initializer.Add(OnnxTensors.Int64(y + "_shape", shape, shape.Length));
+            node.Input.Add(y + "_shape");
+        }
+        node.Output.Add(y);
+        node.Attribute.AddRange(attributes);
+        g.Node.Add(node);
+        g.Output.Clear();
+        g.Output.Add(new ValueInfoProto { Name = y, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+        return model.ToByteArray();
+    }
+}
