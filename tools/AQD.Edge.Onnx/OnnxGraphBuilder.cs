@@ -56,6 +56,9 @@ public sealed class OnnxGraphBuilder(string graphName)
     public static AttributeProto Int(string name, long value)
         => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
+    public static AttributeProto Str(string name, string value)
+        => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8(value) };
+
     public ModelProto Build(long opset = DefaultOpset, long irVersion = DefaultIrVersion)
     {
         var model = new ModelProto

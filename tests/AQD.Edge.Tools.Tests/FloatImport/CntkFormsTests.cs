@@ -88,6 +88,54 @@ public class CntkFormsTests(ITestOutputHelper output)
         Assert.Contains("spatial = 0", e.Message);
     }
 
+    [Fact]
+    public void ZeroPadNodesFoldIntoTheFollowingConvPadding()
+    {
+        Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime runs on x64 only here.");
+        var plain = new FloatNet(8, 8, 3, seed: 9).Conv(8, 3, pad: 1).Conv(16, 3, stride: 2, pad: 1).GlobalAveragePool().Finish();
+        var padded = new FloatNet(8, 8, 3, seed: 9).Pad(1, 1, 1, 1).Conv(8, 3).Pad(1, 0, 0, 1).Conv(16, 3, stride: 2, pad: 0)
+            .GlobalAveragePool().Finish();
+        // The second conv: own pads 0 + Pad [1, 0, 0, 1] is not the plain net's [1, 1, 1, 1]; make the plain one match.
+        var m = ModelProto.Parser.ParseFrom(padded);
+        var graph = new FloatOnnxGraph(m);
+        var convs = graph.Layers.Where(l => l.Kind == FloatLayerKind.Conv).ToList();
+        Assert.Equal([1, 1, 1, 1], convs[0].ExtraPads!);
+        Assert.Equal([1, 0, 0, 1], convs[1].ExtraPads!);
+        var plainModel = ModelProto.Parser.ParseFrom(plain);
+        var second = plainModel.Graph.Node.Where(n => n.OpType == "Conv").ElementAt(1);
+        second.Attribute.Remove(second.Attribute.Single(a => a.Name == "pads"));
+        second.Attribute.Add(OnnxGraphBuilder.Ints("pads", 1, 0, 0, 1));
+        AssertSameEngineOutputs(plainModel.ToByteArray(), padded, "Pad nodes folded into conv padding");
+
+        // The opset 2-10 attribute form gives the same folding.
+        var pad = m.Graph.Node.First(n => n.OpType == "Pad");
+        pad.Input.RemoveAt(1);
+        pad.Attribute.Add(OnnxGraphBuilder.Ints("pads", 0, 0, 1, 1, 0, 0, 1, 1));
+        Assert.Equal([1, 1, 1, 1], new FloatOnnxGraph(m).Layers.First(l => l.Kind == FloatLayerKind.Conv).ExtraPads!);
+    }
+
+    [Fact]
+    public void NonFoldablePadsAreClearErrors()
+    {
+        foreach (var (mutate, expect) in new (Action<NodeProto>, string)[]
+        {
+            (n => n.Attribute.Single(a => a.Name == "mode").S = ByteString.CopyFromUtf8("reflect"), "mode reflect"),
+            (n => n.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Float, F = 1f }), "value 1"),
+        })
+        {
+            var m = ModelProto.Parser.ParseFrom(new FloatNet(8, 8, 3, seed: 9).Pad(1, 1, 1, 1).Conv(8, 3).Finish());
+            mutate(m.Graph.Node.First(n => n.OpType == "Pad"));
+            var e = Assert.Throws<OnnxImportException>(() => new FloatOnnxGraph(m));
+            output.WriteLine(e.Message);
+            Assert.Contains("(Pad): supported only as zero constant padding", e.Message);
+            Assert.Contains(expect, e.Message);
+        }
+        var beforePool = new FloatNet(8, 8, 3, seed: 9).Conv(8, 3).Pad(1, 1, 1, 1).MaxPool(2, 2).Finish();
+        var e2 = Assert.Throws<OnnxImportException>(() => FloatOnnxGraph.Parse(beforePool, "pool"));
+        output.WriteLine(e2.Message);
+        Assert.Contains("read by MaxPool", e2.Message);
+    }
+
     /// <summary>Packs both models with the same calibration, runs both blobs on every photo: identical bytes.</summary>
     private void AssertSameEngineOutputs(byte[] plain, byte[] variant, string what)
     {

@@ -111,6 +111,16 @@ internal sealed class FloatNet
         return this;
     }
 
+    /// <summary>A zero constant Pad of H and W (opset 11+ form: the pads as an int64 input).</summary>
+    public FloatNet Pad(int top, int left, int bottom, int right)
+    {
+        string y = $"pad{layer++}";
+        b.Initializer(OnnxTensors.Int64($"{y}_pads", [0, 0, top, left, 0, 0, bottom, right], 8))
+         .Node("Pad", [Current.Name, $"{y}_pads"], [y], OnnxGraphBuilder.Str("mode", "constant"));
+        Current = new T(y, Current.C, Current.H + top + bottom, Current.W + left + right);
+        return this;
+    }
+
     /// <summary>Adds a node as is (for unsupported-op tests) reading the current tensor.</summary>
     public FloatNet Raw(string opType)
     {

@@ -15,7 +15,7 @@ public sealed record FloatConv(float[] Weights, float[] Bias, int M, int Cg, int
 /// BatchNormalization / Relu / Clip (the one calibration observes and the blob quantizes).
 /// </summary>
 public sealed record FloatLayer(FloatLayerKind Kind, NodeProto Node, string[] Inputs, string Output,
-    FloatConv? Conv = null, bool Relu = false, float? ClampMax = null, long[]? ViewShape = null);
+    FloatConv? Conv = null, bool Relu = false, float? ClampMax = null, long[]? ViewShape = null, int[]? ExtraPads = null);
 
 /// <summary>
 /// A float ONNX model read into fused layers: Conv (groups, depthwise) with bias and a following
@@ -24,14 +24,15 @@ public sealed record FloatLayer(FloatLayerKind Kind, NodeProto Node, string[] In
 /// Concat on channels, Resize nearest 2x; an AveragePool whose kernel covers its whole unpadded input
 /// (CNTK's ResNet head) is a GlobalAveragePool, checked against the input size at emission; opset-8
 /// BatchNormalization (spatial = 1) folds like the later form; Flatten (axis 1) or Reshape of a 1x1xC
-/// tensor (a classifier's feature vector) is a view sharing the input's blob tensor; Identity is an alias. Any other op is reported: all
+/// tensor (a classifier's feature vector) is a view sharing the input's blob tensor; a zero constant
+/// Pad of H and W read only by Convs is added to their per-side padding; Identity is an alias. Any other op is reported: all
 /// unsupported nodes in one <see cref="OnnxImportException"/>.
 /// </summary>
 public sealed class FloatOnnxGraph
 {
     private static readonly HashSet<string> SupportedOps =
     [
-        "Conv", "BatchNormalization", "Relu", "Clip", "Add", "MaxPool", "GlobalAveragePool", "AveragePool", "Concat", "Resize", "Flatten", "Reshape", "Constant", "Identity",
+        "Conv", "BatchNormalization", "Relu", "Clip", "Add", "MaxPool", "GlobalAveragePool", "AveragePool", "Concat", "Resize", "Flatten", "Reshape", "Pad", "Constant", "Identity",
     ];
 
     private readonly Dictionary<string, TensorProto> constants = [];
@@ -39,6 +40,7 @@ public sealed class FloatOnnxGraph
     private readonly Dictionary<string, List<NodeProto>> consumers = [];
     private readonly HashSet<string> graphOutputs;
     private readonly HashSet<NodeProto> fused = [];
+    private readonly Dictionary<string, (string Input, int[] Pads)> padded = [];
 
     public FloatOnnxGraph(ModelProto model)
     {
@@ -179,6 +181,9 @@ public sealed class FloatOnnxGraph
             case "Reshape":
                 Layers.Add(new FloatLayer(FloatLayerKind.FlattenView, n, [ins[0]], n.Output[0], ViewShape: ReshapeTarget(n, ins)));
                 break;
+            case "Pad":
+                VisitPad(n, ins);
+                break;
             case "Resize":
                 CheckResize(n, ins);
                 Layers.Add(new FloatLayer(FloatLayerKind.ResizeNearest2x, n, [ins[0]], n.Output[0]));
@@ -202,6 +207,16 @@ public sealed class FloatOnnxGraph
         if (b.Length != m)
         {
             throw new OnnxImportException($"node '{n.Name}': bias has {b.Length} values for {m} output channels.");
+        }
+        string input = ins[0];
+        int[]? extraPads = null;
+        if (padded.TryGetValue(input, out var pad))
+        {
+            (input, extraPads) = pad;
+            if ((OnnxNodes.StringAttr(n, "auto_pad") ?? "NOTSET") is not ("NOTSET" or ""))
+            {
+                throw new OnnxImportException($"node '{n.Name}' (Conv): a preceding Pad folds only into explicit pads, not auto_pad.");
+            }
         }
         string output = n.Output[0];
         if (SoleConsumer(output) is { OpType: "BatchNormalization" } bnNode)
@@ -230,7 +245,38 @@ public sealed class FloatOnnxGraph
             output = bnNode.Output[0];
         }
         var (y, relu, clampMax) = FuseActivation(output);
-        Layers.Add(new FloatLayer(FloatLayerKind.Conv, n, [ins[0]], y, new FloatConv(w, b, m, cg, kh, kw), relu, clampMax));
+        Layers.Add(new FloatLayer(FloatLayerKind.Conv, n, [input], y, new FloatConv(w, b, m, cg, kh, kw), relu, clampMax, ExtraPads: extraPads));
+    }
+
+    /// <summary>
+    /// A constant-mode zero Pad of H and W only (opset 2-10: 'pads' / 'value' attributes; 11+: pads and
+    /// constant_value inputs), every reader of which is a Conv: remembered and added to those convs'
+    /// padding (the quantized conv pads with the input zero point, i.e. real 0).
+    /// </summary>
+    private void VisitPad(NodeProto n, string[] ins)
+    {
+        string mode = OnnxNodes.StringAttr(n, "mode") ?? "constant";
+        long[]? p = OnnxNodes.Ints(n, "pads");
+        float value = OnnxNodes.FloatAttr(n, "value") ?? 0f;
+        if (OnnxNodes.At(n, 1) is { } pn)
+        {
+            var t = Constant(n, Resolve(pn));
+            p = t.Int64Data.Count > 0 ? [.. t.Int64Data] : [.. Enumerable.Range(0, t.RawData.Length / 8).Select(i => BitConverter.ToInt64(t.RawData.Span.Slice(i * 8, 8)))];
+        }
+        if (OnnxNodes.At(n, 2) is { } vn)
+        {
+            var v = OnnxTensorData.Floats(Constant(n, Resolve(vn)));
+            value = v.Length > 0 ? v[0] : 0f;
+        }
+        var readers = consumers.GetValueOrDefault(n.Output[0]) ?? [];
+        bool ok = mode == "constant" && value == 0 && OnnxNodes.At(n, 3) is null && p is { Length: 8 } && p[0] == 0 && p[1] == 0 && p[4] == 0 && p[5] == 0
+            && p.All(v => v >= 0) && readers.Count > 0 && readers.All(r => r.OpType == "Conv" && r.Input[0] == n.Output[0]) && !graphOutputs.Contains(n.Output[0]);
+        if (!ok)
+        {
+            throw new OnnxImportException($"node '{n.Name}' (Pad): supported only as zero constant padding of H and W (pads [0, 0, t, l, 0, 0, b, r]) read only by Convs, which absorb it; " +
+                $"got mode {mode}, value {value}, pads [{string.Join(", ", p ?? [])}], read by {string.Join(", ", readers.Select(r => r.OpType))}.");
+        }
+        padded[n.Output[0]] = (ins[0], [(int)p![2], (int)p[3], (int)p[6], (int)p[7]]);
     }
 
     private float[] Per(NodeProto n, int input, int m)
@@ -325,7 +371,12 @@ public sealed class FloatOnnxGraph
                 var conv = new NodeProto { OpType = "Conv", Name = p };
                 conv.Input.AddRange([l.Inputs[0], p + "_w", p + "_b"]);
                 conv.Output.Add(l.Relu ? p + "_pre" : y);
-                conv.Attribute.AddRange(l.Node.Attribute);
+                conv.Attribute.AddRange(l.Node.Attribute.Where(a => l.ExtraPads is null || a.Name != "pads"));
+                if (l.ExtraPads is { } extra)
+                {
+                    var own = OnnxNodes.Ints(l.Node, "pads") ?? [0, 0, 0, 0];
+                    conv.Attribute.Add(OnnxGraphBuilder.Ints("pads", [.. own.Zip(extra, (a, e) => a + e)]));
+                }
                 g.Node.Add(conv);
                 if (l.Relu)
                 {

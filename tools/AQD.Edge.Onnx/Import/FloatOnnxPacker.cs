@@ -154,7 +154,7 @@ public static class FloatOnnxPacker
             bias[o] = (int)b;
         }
         emit.Conv(l.Node, x, new IntConvWeights(l.Node.Input[1], q, cv.M, cv.Cg, cv.Kh, cv.Kw, LowBitFormat.Int(8)), scales, bias,
-            l.Relu, l.ClampMax, l.Output, ys, yf);
+            l.Relu, l.ClampMax, l.Output, ys, yf, l.ExtraPads);
     }
 
     /// <summary>uint8 (scale, format) per observed tensor; MaxPool / Resize / Concat / Flatten groups share one.</summary>

@@ -52,10 +52,11 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
     /// Conv2D: weights to the kernels' packed layout, int32 bias at x.Scale * wScales[o], multipliers
     /// x.Scale * wScales[o] / ys (float32 arithmetic, as ONNX Runtime). The output clamp is the format's
     /// range, raised to the zero point when <paramref name="relu"/>, lowered to zp + round(max / ys)
-    /// when <paramref name="clampMax"/> is given (Clip(0, 6)).
+    /// when <paramref name="clampMax"/> is given (Clip(0, 6)). <paramref name="extraPads"/> [top, left,
+    /// bottom, right] come from a folded zero Pad node and add to the node's own pads.
     /// </summary>
     public QTensor Conv(NodeProto n, QTensor x, IntConvWeights w, float[] wScales, int[] bias, bool relu, float? clampMax,
-        string output, float ys, ActivationFormat yf)
+        string output, float ys, ActivationFormat yf, int[]? extraPads = null)
     {
         int m = w.M, cg = w.Cg, kh = w.Kh, kw = w.Kw;
         int groups = (int)OnnxNodes.Attr(n, "group", 1);
@@ -73,6 +74,10 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
         }
         var s = OnnxNodes.Ints(n, "strides") ?? [1, 1];
         var pads = OnnxNodes.Pads(n, x.Height, x.Width, kh, kw, (int)s[0], (int)s[1]);
+        if (extraPads is not null)
+        {
+            pads = [.. pads.Zip(extraPads, (a, e) => a + e)];   // a folded Pad node (zero constant) before the conv
+        }
         var g = new ConvGeometry(x.Height, x.Width, x.Channels, m, kh, kw, (int)s[0], (int)s[1], pads[0], pads[1], pads[2], pads[3], groups);
         g.Validate($"node '{n.Name}'");
         foreach (var (what, v) in new[] { ("kernel", kh), ("kernel", kw), ("stride", g.StrideH), ("stride", g.StrideW), ("pad", pads[0]), ("pad", pads[1]), ("pad", pads[2]), ("pad", pads[3]) })
