@@ -34,6 +34,29 @@ public class CntkFormsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void CliBgrOptionWritesBgrColorOrderAndBgrMean()
+    {
+        Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime runs on x64 only here.");
+        var dir = Directory.CreateTempSubdirectory("cntkforms-test");
+        try
+        {
+            string onnx = Path.Combine(dir.FullName, "net.onnx"), blob = Path.Combine(dir.FullName, "net.aqd");
+            File.WriteAllBytes(onnx, Trunk().AveragePool(4).Finish());
+            var o = new StringWriter();
+            var e = new StringWriter();
+            int code = AQD.Edge.PackModel.PackModelCli.Run(["pack", onnx, "-o", blob, "--calibrate", FloatImportTests.ImageFolder(), "--bgr", "--mean", "104,117,123", "--limit", "1"], o, e);
+            Assert.True(code == 0, e.ToString());
+            var meta = BlobReader.Open(File.ReadAllBytes(blob), "net.aqd").Metadata.Preprocessing;
+            Assert.Equal("BGR", meta.ColorOrder);
+            Assert.Equal([104000, 117000, 123000], meta.MeanMilli);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void AveragePoolOverTheWholeInputPacksExactlyLikeGlobalAveragePool()
     {
         Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime runs on x64 only here.");
