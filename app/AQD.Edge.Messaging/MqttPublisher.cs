@@ -46,6 +46,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     private int _stateDirty;
     private long _delivered;
     private long _connects;
+    private volatile bool _online;
 
     public MqttPublisher(MqttOptions options, ILogger? logger = null, TimeProvider? time = null)
     {
@@ -62,6 +63,8 @@ public sealed partial class MqttPublisher : IAsyncDisposable
 
     public MqttTopics Topics { get; }
     public bool IsConnected => _client.IsConnected;
+    /// <summary>Connected and <c>online</c> acknowledged by the broker (status LED, tests).</summary>
+    public bool IsOnline => _online && _client.IsConnected;
     /// <summary>Port of the embedded broker, null when an external broker is used.</summary>
     public int? EmbeddedBrokerPort => _broker?.Port;
     public int QueueDepth => _queue?.Count ?? 0;
@@ -175,6 +178,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
     {
+        _online = false;
         if (e.ClientWasConnected) LogDisconnected(e.Reason.ToString(), e.Exception?.Message ?? "");
         Signal();
         return Task.CompletedTask;
@@ -281,6 +285,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
         }
         Interlocked.Exchange(ref _discoveryRequested, 1);
         Interlocked.Exchange(ref _stateDirty, 1);
+        _online = true;
     }
 
     private async Task DrainQueueAsync(CancellationToken ct)
