@@ -46,6 +46,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     private int _stateDirty;
     private long _delivered;
     private long _connects;
+    private long _connectFailures;
     private volatile bool _online;
 
     public MqttPublisher(MqttOptions options, ILogger? logger = null, TimeProvider? time = null)
@@ -72,6 +73,8 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     public long CorruptQueueRecords => _queue?.CorruptRecords ?? 0;
     /// <summary>Events the broker acknowledged since start.</summary>
     public long DeliveredEvents => Interlocked.Read(ref _delivered);
+    /// <summary>Failed connect attempts since start.</summary>
+    public long ConnectFailures => Interlocked.Read(ref _connectFailures);
     /// <summary>Successful connects since start (1 + reconnects).</summary>
     public long Connects => Interlocked.Read(ref _connects);
 
@@ -235,21 +238,29 @@ public sealed partial class MqttPublisher : IAsyncDisposable
             {
                 if (!_client.IsConnected)
                 {
+                    string? failure;
                     try
                     {
-                        await _client.ConnectAsync(ClientOptions(), ct).ConfigureAwait(false);
+                        // MQTTnet 5 reports a refused CONNECT (bad credentials, ...) in the result, not as an exception.
+                        var result = await _client.ConnectAsync(ClientOptions(), ct).ConfigureAwait(false);
+                        failure = result.ResultCode == MqttClientConnectResultCode.Success ? null : $"broker refused: {result.ResultCode} {result.ReasonString}";
                     }
                     catch (Exception e) when (!ct.IsCancellationRequested)
                     {
+                        failure = e.Message;
+                    }
+                    if (failure is not null || !_client.IsConnected)
+                    {
+                        Interlocked.Increment(ref _connectFailures);
                         var delay = ReconnectBackoff.Delay(attempt++, _options.ReconnectMinDelay, _options.ReconnectMaxDelay);
-                        LogConnectFailed(_options.Host ?? "embedded", e.Message, delay.TotalMilliseconds);
+                        LogConnectFailed(_options.Host ?? "embedded", failure ?? "connection closed", delay.TotalMilliseconds);
                         await Task.Delay(delay, _time, ct).ConfigureAwait(false);
                         continue;
                     }
-                    attempt = 0;
                     Interlocked.Increment(ref _connects);
                     LogConnected(_options.Host ?? "embedded", QueueDepth);
                     await OnConnectedAsync(ct).ConfigureAwait(false);
+                    attempt = 0; // only once the broker acknowledged "online": a connection that breaks at once keeps backing off
                 }
                 if (Interlocked.Exchange(ref _discoveryRequested, 0) == 1) await PublishDiscoveryAsync(ct).ConfigureAwait(false);
                 if (Interlocked.Exchange(ref _stateDirty, 0) == 1) await PublishRetainedStateAsync(ct).ConfigureAwait(false);
@@ -269,7 +280,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
                     try { await _client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None).ConfigureAwait(false); }
                     catch (Exception) { /* already broken */ }
                 }
-                try { await Task.Delay(_options.ReconnectMinDelay, _time, ct).ConfigureAwait(false); }
+                try { await Task.Delay(ReconnectBackoff.Delay(attempt++, _options.ReconnectMinDelay, _options.ReconnectMaxDelay), _time, ct).ConfigureAwait(false); }
                 catch (OperationCanceledException) { break; }
             }
         }

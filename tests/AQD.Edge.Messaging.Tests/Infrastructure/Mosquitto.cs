@@ -17,14 +17,14 @@ public sealed class Mosquitto : IAsyncDisposable
     public int Port { get; }
     public bool Persistent { get; }
 
-    private Mosquitto(int port, bool persistent)
+    private Mosquitto(int port, bool persistent, string? listenerConfig)
     {
         Port = port;
         Persistent = persistent;
         _dir = Directory.CreateTempSubdirectory("aqd-mosquitto-").FullName;
         var conf = $"""
             listener {port} 127.0.0.1
-            allow_anonymous true
+            {listenerConfig ?? "allow_anonymous true"}
             persistence {(persistent ? "true" : "false")}
             persistence_location {_dir}/
             user root
@@ -38,9 +38,13 @@ public sealed class Mosquitto : IAsyncDisposable
 
     private string ConfigPath => Path.Combine(_dir, "mosquitto.conf");
 
-    public static async Task<Mosquitto> StartAsync(bool persistent = false, int port = 0)
+    /// <summary>Temporary folder of this broker (config, persistence, test certificates).</summary>
+    public string Folder => _dir;
+
+    /// <param name="listenerConfig">Lines after the listener line instead of <c>allow_anonymous true</c> (TLS, password file).</param>
+    public static async Task<Mosquitto> StartAsync(bool persistent = false, int port = 0, string? listenerConfig = null)
     {
-        var m = new Mosquitto(port == 0 ? EmbeddedBroker.FreeLoopbackPort() : port, persistent);
+        var m = new Mosquitto(port == 0 ? EmbeddedBroker.FreeLoopbackPort() : port, persistent, listenerConfig);
         await m.StartAsync();
         return m;
     }
