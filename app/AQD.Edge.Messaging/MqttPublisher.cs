@@ -48,6 +48,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     private long _connects;
     private long _connectFailures;
     private volatile bool _online;
+    private int _onlineRequested;
 
     public MqttPublisher(MqttOptions options, ILogger? logger = null, TimeProvider? time = null)
     {
@@ -190,6 +191,15 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         // Never publish from inside the receive handler (it runs on the client's receive loop): flag and wake the sender loop.
+        // Our own Last Will can reach the broker after we reconnected (the broker noticed the dead
+        // connection late, or on session takeover): answer a stray "offline" with "online" again.
+        if (e.ApplicationMessage.Topic == Topics.Available && _online &&
+            string.Equals(e.ApplicationMessage.ConvertPayloadToString(), MqttTopics.Offline, StringComparison.Ordinal))
+        {
+            LogStrayOffline();
+            Interlocked.Exchange(ref _onlineRequested, 1);
+            Signal();
+        }
         if (e.ApplicationMessage.Topic == Topics.HomeAssistantStatus &&
             string.Equals(e.ApplicationMessage.ConvertPayloadToString()?.Trim(), MqttTopics.Online, StringComparison.OrdinalIgnoreCase))
         {
@@ -262,6 +272,8 @@ public sealed partial class MqttPublisher : IAsyncDisposable
                     await OnConnectedAsync(ct).ConfigureAwait(false);
                     attempt = 0; // only once the broker acknowledged "online": a connection that breaks at once keeps backing off
                 }
+                if (Interlocked.Exchange(ref _onlineRequested, 0) == 1)
+                    await PublishOrThrowAsync(Topics.Available, Encoding.ASCII.GetBytes(MqttTopics.Online), MqttQualityOfServiceLevel.AtLeastOnce, true, ct).ConfigureAwait(false);
                 if (Interlocked.Exchange(ref _discoveryRequested, 0) == 1) await PublishDiscoveryAsync(ct).ConfigureAwait(false);
                 if (Interlocked.Exchange(ref _stateDirty, 0) == 1) await PublishRetainedStateAsync(ct).ConfigureAwait(false);
                 await DrainQueueAsync(ct).ConfigureAwait(false);
@@ -270,6 +282,10 @@ public sealed partial class MqttPublisher : IAsyncDisposable
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 break;
+            }
+            catch (Exception) when (ct.IsCancellationRequested)
+            {
+                break; // stopping: MQTTnet may report the cancellation as a timeout; StopAsync says offline
             }
             catch (Exception e)
             {
@@ -289,11 +305,9 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     private async Task OnConnectedAsync(CancellationToken ct)
     {
         await PublishOrThrowAsync(Topics.Available, Encoding.ASCII.GetBytes(MqttTopics.Online), MqttQualityOfServiceLevel.AtLeastOnce, true, ct).ConfigureAwait(false);
-        if (Topics.HomeAssistantStatus is { } status)
-        {
-            var sub = new MqttClientSubscribeOptionsBuilder().WithTopicFilter(status, MqttQualityOfServiceLevel.AtLeastOnce).Build();
-            await _client.SubscribeAsync(sub, ct).ConfigureAwait(false);
-        }
+        var sub = new MqttClientSubscribeOptionsBuilder().WithTopicFilter(Topics.Available, MqttQualityOfServiceLevel.AtLeastOnce);
+        if (Topics.HomeAssistantStatus is { } status) sub = sub.WithTopicFilter(status, MqttQualityOfServiceLevel.AtLeastOnce);
+        await _client.SubscribeAsync(sub.Build(), ct).ConfigureAwait(false);
         Interlocked.Exchange(ref _discoveryRequested, 1);
         Interlocked.Exchange(ref _stateDirty, 1);
         _online = true;
@@ -402,6 +416,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
         _statsTimer?.Dispose();
         _cts.Cancel();
         try { if (_loop is not null) await _loop.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        _online = false;
         if (_client.IsConnected)
         {
             try
@@ -448,6 +463,9 @@ public sealed partial class MqttPublisher : IAsyncDisposable
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Home Assistant announced itself online")]
     private partial void LogHomeAssistantOnline();
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Broker announced this device offline while connected (late Last Will); re-announcing online")]
+    private partial void LogStrayOffline();
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Stats publish failed: {Error}")]
     private partial void LogStatsFailed(string error);
