@@ -261,10 +261,11 @@ public sealed partial class MqttPublisher : IAsyncDisposable
                     }
                     if (failure is not null || !_client.IsConnected)
                     {
-                        Interlocked.Increment(ref _connectFailures);
                         var delay = ReconnectBackoff.Delay(attempt++, _options.ReconnectMinDelay, _options.ReconnectMaxDelay);
                         LogConnectFailed(_options.Host ?? "embedded", failure ?? "connection closed", delay.TotalMilliseconds);
-                        await Task.Delay(delay, _time, ct).ConfigureAwait(false);
+                        var retry = Task.Delay(delay, _time, ct);
+                        Interlocked.Increment(ref _connectFailures); // counted once the retry is scheduled
+                        await retry.ConfigureAwait(false);
                         continue;
                     }
                     Interlocked.Increment(ref _connects);
