@@ -36,6 +36,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, byte[]> _retainedState = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, int>> _lastCounts = new(StringComparer.Ordinal);
     private readonly long _startTimestamp;
     private CancellationTokenSource? _cts;
     private Task? _loop;
@@ -111,6 +112,22 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     /// <summary>Current count of a label on a camera (retained; re-sent after reconnect).</summary>
     public Task PublishCountAsync(string camera, string label, int count, CancellationToken ct = default) =>
         PublishStateAsync(Topics.Count(camera, label), Encoding.ASCII.GetBytes(count.ToString(System.Globalization.CultureInfo.InvariantCulture)), ct);
+
+    /// <summary>Publishes the counts of one camera that changed since the last call, and 0 for
+    /// labels that disappeared (feed it <see cref="ObjectTracker.CountsByLabel"/> after each frame).</summary>
+    public async Task PublishCountsAsync(string camera, IReadOnlyDictionary<string, int> counts, CancellationToken ct = default)
+    {
+        List<(string Label, int Count)> changed = [];
+        lock (_lastCounts)
+        {
+            if (!_lastCounts.TryGetValue(camera, out var last)) _lastCounts[camera] = last = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var (label, n) in counts)
+                if (!last.TryGetValue(label, out int before) || before != n) { changed.Add((label, n)); last[label] = n; }
+            foreach (var label in last.Keys.ToList())
+                if (!counts.ContainsKey(label) && last[label] != 0) { changed.Add((label, 0)); last[label] = 0; }
+        }
+        foreach (var (label, n) in changed) await PublishCountAsync(camera, label, n, ct).ConfigureAwait(false);
+    }
 
     /// <summary>Latest JPEG of a label on a camera (retained; re-sent after reconnect).</summary>
     public Task PublishSnapshotAsync(string camera, string label, ReadOnlyMemory<byte> jpeg, CancellationToken ct = default) =>

@@ -122,6 +122,29 @@ public sealed class MosquittoIntegrationTests : IDisposable
     }
 
     [Fact]
+    public async Task Counts_publish_only_changes_and_per_frame_detections_are_optional()
+    {
+        await using var broker = await Mosquitto.StartAsync();
+        await using var sub = await TestSubscriber.ConnectAsync(broker.Port, "aqd/testdev/front/+"); // + also matches detections
+        await using var pub = Publisher(Options(broker.Port, o => o.PublishFrameDetections = true));
+        await pub.StartAsync(TestContext.Current.CancellationToken);
+        await WaitConnected(pub);
+        var ct = TestContext.Current.CancellationToken;
+        await pub.PublishCountsAsync("front", new Dictionary<string, int> { ["person"] = 2, ["car"] = 1 }, ct);
+        await pub.PublishCountsAsync("front", new Dictionary<string, int> { ["person"] = 2, ["car"] = 1 }, ct); // unchanged: nothing
+        await pub.PublishCountsAsync("front", new Dictionary<string, int> { ["person"] = 1 }, ct);               // car gone -> 0
+        await pub.PublishDetectionsAsync(new FrameDetections
+        {
+            Camera = "front", FrameTime = 12.25, Detections = [new DetectionJson { Label = "person", Score = 0.875f, Box = [1, 2, 3, 4] }],
+        }, ct);
+        await sub.WaitForAsync(s => s.Messages.Count >= 5, "4 count changes and 1 detections message");
+        Assert.Equal(["2", "1"], sub.On("aqd/testdev/front/person").Select(m => m.Text));
+        Assert.Equal(["1", "0"], sub.On("aqd/testdev/front/car").Select(m => m.Text));
+        Assert.Equal("""{"camera":"front","frame_time":12.25,"detections":[{"label":"person","score":0.875,"box":[1,2,3,4]}]}""",
+            Assert.Single(sub.On("aqd/testdev/front/detections")).Text);
+    }
+
+    [Fact]
     public async Task Last_will_offline_when_the_connection_dies_uncleanly_then_online_again()
     {
         await using var broker = await Mosquitto.StartAsync();
