@@ -326,8 +326,9 @@ public sealed partial class MqttPublisher : IAsyncDisposable
         var sub = new MqttClientSubscribeOptionsBuilder().WithTopicFilter(Topics.Available, MqttQualityOfServiceLevel.AtLeastOnce);
         if (Topics.HomeAssistantStatus is { } status) sub = sub.WithTopicFilter(status, MqttQualityOfServiceLevel.AtLeastOnce);
         await _client.SubscribeAsync(sub.Build(), ct).ConfigureAwait(false);
+        Interlocked.Exchange(ref _stateDirty, 0);
+        await PublishRetainedStateAsync(ct).ConfigureAwait(false); // before IsOnline: later state goes out directly
         Interlocked.Exchange(ref _discoveryRequested, 1);
-        Interlocked.Exchange(ref _stateDirty, 1);
         _online = true;
     }
 
