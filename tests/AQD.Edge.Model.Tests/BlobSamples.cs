@@ -1,7 +1,10 @@
 using AQD.Edge.Kernels.Conv;
 using AQD.Edge.Kernels.Depthwise;
+using AQD.Edge.Kernels.FixedPoint;
 using AQD.Edge.Kernels.LowBit;
+using AQD.Edge.Kernels.Tensors;
 using AQD.Edge.Model.Container;
+using AQD.Edge.Model.Graph;
 using AQD.Edge.Model.Metadata;
 
 namespace AQD.Edge.Model.Tests;
@@ -125,5 +128,52 @@ internal static class BlobSamples
         yield return ("minimal", Minimal());
         yield return ("detector", DetectorBlob());
         yield return ("unusual", Unusual());
+        yield return ("graph", GraphBlob());
+    }
+
+    /// <summary>
+    /// A blob with a real graph section: conv 3x3 (int8) -> depthwise -> add -> maxpool -> nearest 2x
+    /// -> concat -> channel shuffle -> bilinear -> global average pool; two WGHT sections, one PRMS.
+    /// </summary>
+    public static byte[] GraphBlob()
+    {
+        var w = new BlobWriter();
+        w.AddMetadata(FeaturizerMetadata());
+        var g = new GraphBuilder(w);
+        var act = ActivationFormat.UInt8(0);
+        int x = g.AddTensor("input", ActivationFormat.UInt8(3), 6, 6, 4, 0x3C000000);
+        int t1 = g.AddTensor("conv", act, 6, 6, 8);
+        int t2 = g.AddTensor("dw", act, 6, 6, 8);
+        int t3 = g.AddTensor("add", act, 6, 6, 8);
+        int t4 = g.AddTensor("pool", act, 3, 3, 8);
+        int t5 = g.AddTensor("up", act, 6, 6, 8);
+        int t6 = g.AddTensor("concat", act, 6, 6, 16);
+        int t7 = g.AddTensor("shuffle", act, 6, 6, 16);
+        int t8 = g.AddTensor("resize", act, 4, 4, 16);
+        int y = g.AddTensor("gap", ActivationFormat.Int8(-1), 1, 1, 16);
+        g.AddInput(x);
+        g.AddOutput(y);
+        var rng = new Random(9);
+        var conv = ConvGeometry.Same(6, 6, 4, 8, 3);
+        var convWeights = new PackedConvWeights(conv, [.. Enumerable.Range(0, 8 * 9 * 4).Select(_ => (sbyte)rng.Next(-127, 128))], LowBitFormat.Int(8));
+        var wc = g.AddWeights(convWeights.Bytes.Span, LowBitFormat.Int(8), "conv.weight");
+        var (dwGeometry, dwPacked) = DepthwisePacked(10, 8, 3);
+        _ = dwGeometry;
+        var wd = g.AddWeights(dwPacked, LowBitFormat.Int(8), "dw.weight");
+        int[] bias = [.. Enumerable.Range(0, 8).Select(_ => rng.Next(-500, 500))];
+        ChannelRequant[] req = [.. Enumerable.Range(0, 8).Select(_ => new ChannelRequant(rng.Next(1 << 30, int.MaxValue), 40))];
+        var range = OutputRange.UInt8(0, relu: true);
+        g.AddOp(new(GraphOpType.Conv2D, "conv", [x], [t1], OpAttributes.Window(3, 1, 1, 1), g.AddParams(GraphBuilder.RequantBlock(bias, req, range)), wc));
+        g.AddOp(new(GraphOpType.DepthwiseConv2D, "dw", [t1], [t2], OpAttributes.Window(3, 1, 1, 8), g.AddParams(GraphBuilder.RequantBlock(bias, req, range)), wd));
+        g.AddOp(new(GraphOpType.Add, "add", [t1, t2], [t3], default,
+            g.AddParams(GraphBuilder.AddBlock(20, new(1 << 30, 31), new(1 << 30, 31), new(1 << 30, 20), relu: false))));
+        g.AddOp(new(GraphOpType.MaxPool, "pool", [t3], [t4], OpAttributes.Window(2, 2, 0)));
+        g.AddOp(new(GraphOpType.ResizeNearest2x, "up", [t4], [t5], default));
+        g.AddOp(new(GraphOpType.Concat, "concat", [t5, t1], [t6], default));
+        g.AddOp(new(GraphOpType.ChannelShuffle, "shuffle", [t6], [t7], new OpAttributes(Groups: 2)));
+        g.AddOp(new(GraphOpType.ResizeBilinear, "resize", [t7], [t8], new OpAttributes(Extra: 0)));
+        g.AddOp(new(GraphOpType.GlobalAveragePool, "gap", [t8], [y], default, g.AddParams(GraphBuilder.GlobalAveragePoolBlock(new(1 << 30, 35), relu: false))));
+        g.Finish();
+        return w.ToArray();
     }
 }

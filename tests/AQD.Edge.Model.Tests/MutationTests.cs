@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using AQD.Edge.Model.Container;
+using AQD.Edge.Model.Graph;
 using AQD.Edge.Model.Metadata;
 using static AQD.Edge.Model.Tests.BlobPatch;
 using F = AQD.Edge.Model.Container.BlobFormat;
@@ -34,7 +35,9 @@ public class MutationTests
 
     private sealed class Harness(string name, byte[] original)
     {
-        private readonly string expected = Fingerprint(BlobReader.Open(original, name));
+        /// <summary>Blobs with a real graph section (not the detector sample's placeholder bytes) also go through <see cref="GraphReader"/>.</summary>
+        private readonly bool graph = name == "graph";
+        private readonly string expected = Fingerprint(BlobReader.Open(original, name), name == "graph");
         public readonly byte[] Original = original;
         public readonly Dictionary<string, int> Counts = [];
         public int Rejected, Identical, ForgedAccepted;
@@ -55,6 +58,10 @@ public class MutationTests
             try
             {
                 reader = BlobReader.Open(blob, name);
+                if (graph)
+                {
+                    GraphReader.Read(reader);
+                }
             }
             catch (BlobFormatException e)
             {
@@ -79,16 +86,20 @@ public class MutationTests
             Assert.True(forged || blob.Span.SequenceEqual(Original), $"{name} {what}: changed bytes were accepted");
             if (blob.Span.SequenceEqual(Original))
             {
-                Assert.True(Fingerprint(reader) == expected, $"{name} {what}: accepted with a different result");
+                Assert.True(Fingerprint(reader, graph) == expected, $"{name} {what}: accepted with a different result");
                 Identical++;
                 return;
             }
             CheckInvariants(reader, blob, $"{name} {what}");
+            if (graph)
+            {
+                CheckGraphInvariants(GraphReader.Read(reader), blob, $"{name} {what}");
+            }
             ForgedAccepted++;
         }
     }
 
-    private static string Fingerprint(BlobReader r)
+    private static string Fingerprint(BlobReader r, bool graph = false)
     {
         var sb = new StringBuilder();
         sb.Append(r.MajorVersion).Append('.').Append(r.MinorVersion).Append('\n');
@@ -101,6 +112,20 @@ public class MutationTests
             sb.Append(r.Strings[i]).Append('\n');
         }
         sb.Append(Encoding.UTF8.GetString(ModelMetadataJson.Serialize(r.Metadata)));
+        if (graph)
+        {
+            var g = GraphReader.Read(r);
+            foreach (var t in g.Tensors)
+            {
+                sb.Append(t).Append('\n');
+            }
+            foreach (var op in g.Ops)
+            {
+                sb.Append($"{op.Record} {string.Join(",", op.Inputs)} -> {string.Join(",", op.Outputs)} {op.RecordOffset} " +
+                    $"{F.Crc32C(op.Weights.Span):X8} {string.Join(",", op.Parameters)}\n");
+            }
+            sb.Append(string.Join(",", g.ExecutionOrder)).Append(string.Join(",", g.Inputs)).Append(string.Join(",", g.Outputs));
+        }
         return sb.ToString();
     }
 
@@ -121,9 +146,26 @@ public class MutationTests
         ModelMetadataValidator.Validate(r.Metadata);
     }
 
+    /// <summary>What a forged graph that the reader accepted must satisfy: ids in range, one producer per
+    /// tensor, an order where producers come first, weight slices inside the blob.</summary>
+    private static void CheckGraphInvariants(ModelGraph g, ReadOnlyMemory<byte> blob, string what)
+    {
+        var done = new HashSet<int>(g.Inputs);
+        Assert.Equal(g.Ops.Count, g.ExecutionOrder.Distinct().Count());
+        foreach (int o in g.ExecutionOrder)
+        {
+            var op = g.Ops[o];
+            Assert.All(op.Inputs, t => Assert.True(done.Contains(t), $"{what}: ops[{o}] reads tensor {t} before it is written"));
+            Assert.All(op.Outputs, t => Assert.True(done.Add(t), $"{what}: tensor {t} written twice"));
+            Assert.True(MemoryMarshal.TryGetArray(op.Weights, out var seg) || op.Weights.IsEmpty, what);
+            Assert.True(op.Weights.IsEmpty || seg.Offset + seg.Count <= blob.Length, what);
+        }
+        Assert.All(g.Outputs, t => Assert.Contains(t, done));
+    }
+
     public static TheoryData<string> Samples() => [.. BlobSamples.All().Select(s => s.Name)];
 
-    public static TheoryData<string> MultiSectionSamples() => ["detector", "unusual"];
+    public static TheoryData<string> MultiSectionSamples() => ["detector", "unusual", "graph"];
 
     private static Harness For(string sample) => new(sample, BlobSamples.All().Single(s => s.Name == sample).Blob);
 
@@ -342,6 +384,62 @@ public class MutationTests
             }
         }, TestContext.Current.CancellationToken);
         Report(h, 2000);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task ForgedGraphSectionsAreRejectedOrConsistent()
+    {
+        var h = new Harness("graph", BlobSamples.GraphBlob());
+        await Task.Run(() =>
+        {
+            var b = h.Original;
+            int i = IndexOf(b, SectionKind.Graph);
+            var (off, len) = Range(b, i);
+            var payload = b.AsSpan(off, len).ToArray();
+            // every bit of the graph section, CRC re-sealed
+            for (int bit = 0; bit < len * 8; bit++)
+            {
+                var p = (byte[])payload.Clone();
+                p[bit / 8] ^= (byte)(1 << (bit % 8));
+                h.Forged($"graph-flip {bit}", WithPayload(b, i, p));
+            }
+            // interesting values in every aligned u32 and u64 (counts, ids, offsets, lengths, shapes)
+            var values = new List<ulong>(InterestingValues) { (ulong)len, (ulong)b.Length, 2, 3, 4, 5, 12, 16, 32, 64 };
+            for (int at = 0; at + 4 <= len; at += 4)
+            {
+                foreach (ulong v in values)
+                {
+                    var p = (byte[])payload.Clone();
+                    SetU32(p, at, (uint)v);
+                    h.Forged($"graph-u32 {at}={v}", WithPayload(b, i, p));
+                    if (at % 8 == 0 && at + 8 <= len)
+                    {
+                        p = (byte[])payload.Clone();
+                        SetU64(p, at, v);
+                        h.Forged($"graph-u64 {at}={v}", WithPayload(b, i, p));
+                    }
+                }
+            }
+            // random runs and swapped records
+            var rng = new Random(400);
+            for (int k = 0; k < 1000; k++)
+            {
+                var p = (byte[])payload.Clone();
+                int at = rng.Next(len), run = Math.Min(rng.Next(1, 17), len - at);
+                rng.NextBytes(p.AsSpan(at, run));
+                h.Forged($"graph-random {at}+{run}", WithPayload(b, i, p));
+            }
+            // the PRMS section too: parameter values are only checked by the kernels (engine)
+            int prms = IndexOf(b, SectionKind.Parameters);
+            var (poff, plen) = Range(b, prms);
+            for (int k = 0; k < 300; k++)
+            {
+                var p = b.AsSpan(poff, plen).ToArray();
+                SetU32(p, rng.Next(plen / 4) * 4, (uint)InterestingValues[rng.Next(InterestingValues.Length)]);
+                h.Forged($"prms-value {k}", WithPayload(b, prms, p));
+            }
+        }, TestContext.Current.CancellationToken);
+        Report(h, 20_000);
     }
 
     private static void Report(Harness h, int atLeast)

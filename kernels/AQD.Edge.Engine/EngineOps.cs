@@ -1,0 +1,128 @@
+using System.Runtime.InteropServices;
+using AQD.Edge.Kernels.Conv;
+using AQD.Edge.Kernels.Depthwise;
+using AQD.Edge.Kernels.Elementwise;
+using AQD.Edge.Kernels.Movement;
+using AQD.Edge.Kernels.Pooling;
+using AQD.Edge.Kernels.Resize;
+using AQD.Edge.Kernels.Tensors;
+
+namespace AQD.Edge.Engine;
+
+/// <summary>A byte range of the arena.</summary>
+internal readonly record struct Slot(int Offset, int Length)
+{
+    public Span<byte> In(byte[] arena) => arena.AsSpan(Offset, Length);
+}
+
+/// <summary>A prepared op bound to its arena slots. Run does no allocation and no checks beyond the kernels' span checks.</summary>
+internal abstract class EngineOp
+{
+    public Slot[] Inputs = [];
+    public Slot Output;
+    public Slot Scratch;
+
+    /// <summary>Scratch bytes the op needs (0 for none).</summary>
+    public virtual int ScratchBytes => 0;
+
+    public abstract void Run(byte[] arena);
+
+    protected static Span<sbyte> S(Span<byte> b) => MemoryMarshal.Cast<byte, sbyte>(b);
+    protected static bool Signed(ActivationFormat f) => f.Storage == ActivationStorage.Int8;
+}
+
+internal sealed class ConvOp(QuantizedConv conv) : EngineOp
+{
+    public override int ScratchBytes => conv.ScratchBytes;
+    public override void Run(byte[] arena) => conv.Run(Inputs[0].In(arena), Output.In(arena), Scratch.In(arena));
+}
+
+internal sealed class DepthwiseOp(DepthwiseConvolution dw) : EngineOp
+{
+    public override int ScratchBytes => dw.ScratchBytes;
+    public override void Run(byte[] arena)
+        => dw.Run(Inputs[0].In(arena), Output.In(arena), Scratch.In(arena), 0, dw.Geometry.OutHeight);
+}
+
+internal sealed class AddOp(QuantizedAddParams p, QuantizedAddVariant variant) : EngineOp
+{
+    public override void Run(byte[] arena)
+    {
+        if (Signed(p.Output))
+        {
+            variant.Run<sbyte, sbyte, sbyte>(p, S(Inputs[0].In(arena)), S(Inputs[1].In(arena)), S(Output.In(arena)));
+        }
+        else
+        {
+            variant.Run<byte, byte, byte>(p, Inputs[0].In(arena), Inputs[1].In(arena), Output.In(arena));
+        }
+    }
+}
+
+internal sealed class MaxPoolOp(MaxPoolParams p, MaxPoolVariant variant) : EngineOp
+{
+    public override void Run(byte[] arena)
+    {
+        if (Signed(p.Format))
+        {
+            variant.Run<sbyte>(p, S(Inputs[0].In(arena)), S(Output.In(arena)));
+        }
+        else
+        {
+            variant.Run<byte>(p, Inputs[0].In(arena), Output.In(arena));
+        }
+    }
+}
+
+internal sealed class GlobalAveragePoolOp(GlobalAveragePoolParams p, GlobalAveragePoolVariant variant) : EngineOp
+{
+    public override void Run(byte[] arena)
+    {
+        Span<byte> i = Inputs[0].In(arena), o = Output.In(arena);
+        switch (Signed(p.Input), Signed(p.Output))
+        {
+            case (false, false): variant.Run<byte, byte>(p, i, o); break;
+            case (false, true): variant.Run<byte, sbyte>(p, i, S(o)); break;
+            case (true, false): variant.Run<sbyte, byte>(p, S(i), o); break;
+            default: variant.Run<sbyte, sbyte>(p, S(i), S(o)); break;
+        }
+    }
+}
+
+internal sealed class BilinearOp(BilinearParams p, BilinearVariant variant) : EngineOp
+{
+    public override void Run(byte[] arena)
+    {
+        if (Signed(p.Format))
+        {
+            variant.Run<sbyte>(p, S(Inputs[0].In(arena)), S(Output.In(arena)));
+        }
+        else
+        {
+            variant.Run<byte>(p, Inputs[0].In(arena), Output.In(arena));
+        }
+    }
+}
+
+/// <summary>Byte-moving ops: the element type does not matter, so they run on bytes.</summary>
+internal sealed class NearestUpsample2xOp(NearestUpsample2xParams p) : EngineOp
+{
+    public override void Run(byte[] arena) => NearestUpsample2x.Run<byte>(p, Inputs[0].In(arena), Output.In(arena));
+}
+
+internal sealed class ConcatOp(ConcatChannelsParams p) : EngineOp
+{
+    public override void Run(byte[] arena)
+    {
+        Span<byte> o = Output.In(arena);
+        for (int i = 0; i < Inputs.Length; i++)
+        {
+            ConcatChannels.CopyInput<byte>(p, i, Inputs[i].In(arena), o);
+        }
+    }
+}
+
+internal sealed class ChannelShuffleOp(ChannelShuffleParams p) : EngineOp
+{
+    public override void Run(byte[] arena) => ChannelShuffle.Run<byte>(p, Inputs[0].In(arena), Output.In(arena));
+}

@@ -1,0 +1,263 @@
+using AQD.Edge.Kernels.Conv;
+using AQD.Edge.Kernels.Depthwise;
+using AQD.Edge.Kernels.Elementwise;
+using AQD.Edge.Kernels.FixedPoint;
+using AQD.Edge.Kernels.Movement;
+using AQD.Edge.Kernels.Pooling;
+using AQD.Edge.Kernels.Resize;
+using AQD.Edge.Model.Container;
+using AQD.Edge.Model.Graph;
+
+namespace AQD.Edge.Engine;
+
+/// <summary>
+/// Runs the graph of a model blob. <see cref="Load(BlobReader)"/> validates the graph
+/// (<see cref="GraphReader"/>), prepares every kernel (packed weights are wrapped in place: slices
+/// of the blob memory, which must outlive the engine), and plans ONE arena from tensor lifetimes
+/// (<see cref="ArenaPlanner"/>; each op's scratch is a buffer live during its step). After that,
+/// <see cref="Run()"/> executes the ops in <see cref="ModelGraph.ExecutionOrder"/> with no managed
+/// allocation. Not thread-safe: one engine runs one inference at a time (v1 is single-threaded).
+/// </summary>
+public sealed class InferenceEngine
+{
+    private readonly EngineOp[] ops;
+    private readonly byte[] arena;
+    private readonly Slot[] tensorSlots;
+    private readonly int[] inputs, outputs;
+
+    private InferenceEngine(ModelGraph graph, EngineOp[] ops, byte[] arena, Slot[] tensorSlots, ArenaBuffer[] plan, int arenaBytes)
+    {
+        Graph = graph;
+        this.ops = ops;
+        this.arena = arena;
+        this.tensorSlots = tensorSlots;
+        Plan = plan;
+        ArenaBytes = arenaBytes;
+        inputs = [.. graph.Inputs];
+        outputs = [.. graph.Outputs];
+    }
+
+    public ModelGraph Graph { get; }
+
+    /// <summary>Planned arena size in bytes (the allocation is up to 64 bytes larger, for alignment).</summary>
+    public int ArenaBytes { get; }
+
+    /// <summary>Every arena buffer (tensors and op scratch) with its offset and lifetime, for inspection and tests.</summary>
+    public IReadOnlyList<ArenaBuffer> Plan { get; }
+
+    public int InputCount => inputs.Length;
+    public int OutputCount => outputs.Length;
+
+    /// <summary>Loads the graph of an opened blob.</summary>
+    /// <exception cref="BlobFormatException">The graph is invalid or a kernel refuses its parameters (names op and field).</exception>
+    public static InferenceEngine Load(BlobReader blob) => Load(GraphReader.Read(blob));
+
+    /// <summary>Prepares a validated graph.</summary>
+    public static InferenceEngine Load(ModelGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var order = graph.ExecutionOrder;
+        var prepared = new EngineOp[order.Count];
+        var weightCache = new Dictionary<(WeightRef, ConvGeometry), PackedConvWeights>();
+        for (int step = 0; step < order.Count; step++)
+        {
+            prepared[step] = OpFactory.Prepare(graph, graph.Ops[order[step]], weightCache);
+        }
+
+        // Lifetimes: a tensor lives from its producer's step (graph inputs: 0) to its last consumer's
+        // step (graph outputs: past the last step); scratch lives during its op's step.
+        int steps = order.Count;
+        int tensorCount = graph.Tensors.Count;
+        var first = new int[tensorCount];
+        var last = new int[tensorCount];
+        Array.Fill(first, -1);
+        Array.Fill(last, -1);
+        foreach (int t in graph.Inputs)
+        {
+            first[t] = 0;
+        }
+        for (int step = 0; step < steps; step++)
+        {
+            var op = graph.Ops[order[step]];
+            foreach (int t in op.Inputs)
+            {
+                last[t] = Math.Max(last[t], step);
+            }
+            first[op.Outputs[0]] = step;
+            last[op.Outputs[0]] = Math.Max(last[op.Outputs[0]], step);
+        }
+        foreach (int t in graph.Outputs)
+        {
+            last[t] = steps;
+        }
+        var buffers = new List<ArenaBuffer>();
+        for (int t = 0; t < tensorCount; t++)
+        {
+            if (first[t] >= 0)
+            {
+                buffers.Add(new ArenaBuffer(t, -1, 0, (int)graph.Tensors[t].Bytes, first[t], Math.Max(first[t], last[t])));
+            }
+        }
+        for (int step = 0; step < steps; step++)
+        {
+            if (prepared[step].ScratchBytes > 0)
+            {
+                buffers.Add(new ArenaBuffer(-1, order[step], 0, prepared[step].ScratchBytes, step, step));
+            }
+        }
+        var (plan, size) = ArenaPlanner.Plan(buffers);
+
+        // One pinned allocation, its first used byte 64-byte aligned.
+        var arena = GC.AllocateArray<byte>(size + ArenaPlanner.Alignment, pinned: true);
+        int baseOffset = BaseOffset(arena);
+        var tensorSlots = new Slot[tensorCount];
+        var scratchSlots = new Dictionary<int, Slot>();
+        foreach (var b in plan)
+        {
+            var slot = new Slot(baseOffset + b.Offset, b.Size);
+            if (b.Tensor >= 0)
+            {
+                tensorSlots[b.Tensor] = slot;
+            }
+            else
+            {
+                scratchSlots[b.ScratchOfOp] = slot;
+            }
+        }
+        for (int step = 0; step < steps; step++)
+        {
+            var op = graph.Ops[order[step]];
+            var e = prepared[step];
+            e.Inputs = [.. op.Inputs.Select(t => tensorSlots[t])];
+            e.Output = tensorSlots[op.Outputs[0]];
+            e.Scratch = scratchSlots.GetValueOrDefault(order[step]);
+        }
+        return new InferenceEngine(graph, prepared, arena, tensorSlots, plan, size);
+    }
+
+    private static unsafe int BaseOffset(byte[] pinnedArray)
+    {
+        fixed (byte* p = pinnedArray)
+        {
+            long misalign = (long)p & (ArenaPlanner.Alignment - 1);
+            return misalign == 0 ? 0 : (int)(ArenaPlanner.Alignment - misalign);
+        }
+    }
+
+    /// <summary>Where to write graph input <paramref name="index"/> (NHWC bytes in the tensor's format).</summary>
+    public Span<byte> Input(int index) => tensorSlots[inputs[index]].In(arena);
+
+    /// <summary>Graph output <paramref name="index"/> after <see cref="Run()"/> (valid until the next run).</summary>
+    public ReadOnlySpan<byte> Output(int index) => tensorSlots[outputs[index]].In(arena);
+
+    /// <summary>Any tensor's bytes (intermediate ones are only meaningful while live; for tests and debugging).</summary>
+    public ReadOnlySpan<byte> Tensor(int id) => tensorSlots[id].In(arena);
+
+    /// <summary>Runs every op once on the inputs already written through <see cref="Input"/>.</summary>
+    public void Run()
+    {
+        byte[] a = arena;
+        foreach (var op in ops)
+        {
+            op.Run(a);
+        }
+    }
+
+    /// <summary>Copies <paramref name="input"/> into the single graph input, runs, and returns output 0 (a span into the arena).</summary>
+    public ReadOnlySpan<byte> Run(ReadOnlySpan<byte> input)
+    {
+        var destination = Input(0);
+        if (input.Length != destination.Length)
+        {
+            throw new ArgumentException($"input: {input.Length} bytes, the graph input takes {destination.Length}.", nameof(input));
+        }
+        input.CopyTo(destination);
+        Run();
+        return Output(0);
+    }
+}
+
+/// <summary>Builds the prepared op of one graph op; kernel refusals become <see cref="BlobFormatException"/>.</summary>
+internal static class OpFactory
+{
+    public static EngineOp Prepare(ModelGraph graph, GraphOp op, Dictionary<(WeightRef, ConvGeometry), PackedConvWeights> weightCache)
+    {
+        var t = graph.Tensors;
+        var x = t[op.Inputs[0]];
+        var y = t[op.Outputs[0]];
+        var a = op.Attributes;
+        int[] p = op.Parameters;
+        string field = $"ops[{op.Index}].paramSet";
+        long fieldOffset = op.ParameterOffset;
+        try
+        {
+            switch (op.Type)
+            {
+                case GraphOpType.Conv2D:
+                {
+                    var g = a.Conv(x.Height, x.Width, x.Channels, y.Channels, (int)a.Groups);
+                    var w = op.Record.Weights!.Value;
+                    if (!weightCache.TryGetValue((w, g), out var packed))
+                    {
+                        field = $"ops[{op.Index}].weights.offset";
+                        fieldOffset = op.RecordOffset + GraphFormat.OWeightOffset;
+                        packed = new PackedConvWeights(g, w.Format, op.Weights);
+                        weightCache[(w, g)] = packed;
+                        field = $"ops[{op.Index}].paramSet";
+                        fieldOffset = op.ParameterOffset;
+                    }
+                    var (bias, requant, range) = RequantBlock(p, y.Channels);
+                    return new ConvOp(QuantizedConv.Prepare(g, x.Format, packed, bias, requant, y.Format, range));
+                }
+                case GraphOpType.DepthwiseConv2D:
+                {
+                    var g = a.Conv(x.Height, x.Width, x.Channels, y.Channels, (int)a.Groups);
+                    var (bias, requant, range) = RequantBlock(p, y.Channels);
+                    return new DepthwiseOp(DepthwiseConvolution.FromPackedWeights(g, x.Format, op.Weights, bias, requant, range, y.Format));
+                }
+                case GraphOpType.Add:
+                {
+                    var b = t[op.Inputs[1]];
+                    var q = new QuantizedAddParams(x.Format, b.Format, y.Format, p[0], new ChannelRequant(p[1], p[2]),
+                        new ChannelRequant(p[3], p[4]), new ChannelRequant(p[5], p[6]), p[7] == 1, checked((int)y.Bytes));
+                    return new AddOp(q, QuantizedAddKernels.Selected);
+                }
+                case GraphOpType.MaxPool:
+                {
+                    var g = new PoolGeometry(1, x.Height, x.Width, x.Channels, a.KernelH, a.KernelW, a.StrideH, a.StrideW,
+                        a.PadTop, a.PadLeft, a.PadBottom, a.PadRight);
+                    return new MaxPoolOp(new MaxPoolParams(g, x.Format), MaxPoolKernels.Selected);
+                }
+                case GraphOpType.GlobalAveragePool:
+                    return new GlobalAveragePoolOp(new GlobalAveragePoolParams(1, x.Height, x.Width, x.Channels, x.Format, y.Format,
+                        new ChannelRequant(p[0], p[1]), p[2] == 1), GlobalAveragePoolKernels.Selected);
+                case GraphOpType.ResizeBilinear:
+                    return new BilinearOp(new BilinearParams(1, x.Height, x.Width, y.Height, y.Width, x.Channels, x.Format,
+                        (BilinearCoordinates)a.Extra), BilinearKernels.Selected);
+                case GraphOpType.ResizeNearest2x:
+                    return new NearestUpsample2xOp(new NearestUpsample2xParams(1, x.Height, x.Width, x.Format.PixelBytes(x.Channels)));
+                case GraphOpType.Concat:
+                    return new ConcatOp(new ConcatChannelsParams(y.Height * y.Width, [.. op.Inputs.Select(i => t[i].Channels)]));
+                case GraphOpType.ChannelShuffle:
+                    return new ChannelShuffleOp(new ChannelShuffleParams(x.Height * x.Width, x.Channels, (int)a.Groups));
+                default:
+                    throw new ArgumentException($"op type {op.Type} is not supported by this engine.");
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw new BlobFormatException(graph.SourceName, "graph", field, fieldOffset,
+                $"{op.Type} '{op.Record.Name}' cannot be prepared: {e.Message}", e);
+        }
+    }
+
+    private static (int[] Bias, ChannelRequant[] Requant, OutputRange Range) RequantBlock(int[] p, int c)
+    {
+        var requant = new ChannelRequant[c];
+        for (int i = 0; i < c; i++)
+        {
+            requant[i] = new ChannelRequant(p[c + i], p[2 * c + i]);
+        }
+        return (p[..c], requant, new OutputRange(p[3 * c], p[3 * c + 1], p[3 * c + 2]));
+    }
+}

@@ -1,0 +1,237 @@
+using AQD.Edge.Onnx.Protobuf;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using DT = AQD.Edge.Onnx.Protobuf.TensorProto.Types.DataType;
+
+namespace AQD.Edge.Onnx.Import;
+
+/// <summary>How calibration turns observed values into a range.</summary>
+public enum CalibrationMethod
+{
+    /// <summary>The observed minimum and maximum.</summary>
+    MinMax,
+
+    /// <summary>The observed range clipped to the given percentile of |x| (histogram of 4096 bins).</summary>
+    Percentile,
+}
+
+/// <summary>A real range [Min, Max] of a tensor.</summary>
+public readonly record struct TensorRange(float Min, float Max);
+
+/// <summary>
+/// Network input normalization from 8-bit pixels p: x_c = (p - Mean[c]) / Std[c] (Mean and Std in
+/// 8-bit levels, as the metadata's meanMilli/stdMilli). The blob input is x quantized per tensor to
+/// uint8 with <see cref="Scale"/> and <see cref="ZeroPoint"/> covering every channel's range; with
+/// equal channels (e.g. the default mean 0, std 1) the quantized input is the pixel itself.
+/// </summary>
+public sealed class InputNormalization
+{
+    public InputNormalization(float[] mean, float[] std)
+    {
+        if (mean.Length != std.Length || mean.Length == 0)
+        {
+            throw new ArgumentException($"--mean has {mean.Length} values and --std {std.Length}; one per channel expected.");
+        }
+        if (std.Any(s => !(s > 0) || float.IsInfinity(s)) || mean.Any(m => !(m >= 0 && m <= 255)))
+        {
+            throw new ArgumentException("--std values must be positive and --mean values in [0, 255] (8-bit levels).");
+        }
+        Mean = mean;
+        Std = std;
+        double lo = 0, hi = 0;
+        for (int c = 0; c < mean.Length; c++)
+        {
+            lo = Math.Min(lo, -mean[c] / (double)std[c]);
+            hi = Math.Max(hi, (255 - mean[c]) / (double)std[c]);
+        }
+        Scale = (float)((hi - lo) / 255);
+        ZeroPoint = (int)Math.Clamp(Math.Round(-lo / Scale), 0, 255);
+    }
+
+    public float[] Mean { get; }
+
+    public float[] Std { get; }
+
+    public float Scale { get; }
+
+    public int ZeroPoint { get; }
+
+    public static InputNormalization Identity(int channels)
+        => new([.. Enumerable.Repeat(0f, channels)], [.. Enumerable.Repeat(1f, channels)]);
+
+    /// <summary>The float NCHW network input of HWC pixels.</summary>
+    public float[] ToFloatNchw(ReadOnlySpan<byte> hwc, int height, int width)
+    {
+        int c = Mean.Length;
+        var x = new float[hwc.Length];
+        for (int i = 0; i < height * width; i++)
+        {
+            for (int k = 0; k < c; k++)
+            {
+                x[k * height * width + i] = (hwc[i * c + k] - Mean[k]) / Std[k];
+            }
+        }
+        return x;
+    }
+
+    /// <summary>The blob's quantized HWC input of HWC pixels (what the device's preprocessing computes).</summary>
+    public byte[] Quantize(ReadOnlySpan<byte> hwc)
+    {
+        int c = Mean.Length;
+        var q = new byte[hwc.Length];
+        for (int i = 0; i < q.Length; i++)
+        {
+            double x = (hwc[i] - Mean[i % c]) / (double)Std[i % c];
+            q[i] = (byte)Math.Clamp(Math.Round(x / Scale, MidpointRounding.ToEven) + ZeroPoint, 0, 255);
+        }
+        return q;
+    }
+}
+
+/// <summary>Calibration photos: listing a folder and decoding with ImageSharp, stretched to the model input.</summary>
+public static class CalibrationImages
+{
+    private static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
+
+    public static IReadOnlyList<string> List(string folder, int? limit = null)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"calibration folder '{folder}' does not exist.");
+        }
+        var files = Directory.EnumerateFiles(folder).Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Order(StringComparer.Ordinal).Take(limit ?? int.MaxValue).ToList();
+        return files.Count > 0 ? files : throw new FileNotFoundException($"calibration folder '{folder}' holds no images ({string.Join(", ", Extensions)}).");
+    }
+
+    /// <summary>HWC pixels (RGB for 3 channels, luminance for 1) of the image stretched to width x height (bicubic).</summary>
+    public static byte[] LoadHwc(string path, int width, int height, int channels)
+    {
+        if (channels == 3)
+        {
+            using var image = Image.Load<Rgb24>(path);
+            image.Mutate(m => m.Resize(width, height));
+            var px = new byte[width * height * 3];
+            image.CopyPixelDataTo(px);
+            return px;
+        }
+        if (channels == 1)
+        {
+            using var image = Image.Load<L8>(path);
+            image.Mutate(m => m.Resize(width, height));
+            var px = new byte[width * height];
+            image.CopyPixelDataTo(px);
+            return px;
+        }
+        throw new ArgumentException($"image inputs have 1 or 3 channels, the model has {channels}.");
+    }
+}
+
+/// <summary>
+/// Runs the float model with ONNX Runtime, every observed tensor exposed as a graph output, and
+/// collects per-tensor min, max and a histogram of |x| (bins double their width when a larger value
+/// arrives, so one pass suffices).
+/// </summary>
+public static class Calibrator
+{
+    private const int Bins = 4096;
+
+    public static Dictionary<string, TensorRange> Run(FloatOnnxGraph graph, IReadOnlyList<string> images, InputNormalization norm,
+        CalibrationMethod method, double percentile = 99.99, Action<int, int, string>? progress = null)
+    {
+        var (c, h, w) = InputShape(graph);
+        if (norm.Mean.Length != c)
+        {
+            throw new OnnxImportException($"--mean/--std give {norm.Mean.Length} channels, the model input has {c}.");
+        }
+        var observed = graph.ObservedTensors.Distinct().ToList();
+        var model = graph.Model.Clone();
+        model.Graph.Output.Clear();
+        foreach (var name in observed)
+        {
+            model.Graph.Output.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DT.Float } } });
+        }
+        var stats = observed.ToDictionary(n => n, _ => new Stats());
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var session = new InferenceSession(model.ToByteArray(), options);
+        using var runOptions = new RunOptions();
+        string inputName = graph.Input.Name;
+        for (int i = 0; i < images.Count; i++)
+        {
+            progress?.Invoke(i + 1, images.Count, Path.GetFileName(images[i]));
+            var x = norm.ToFloatNchw(CalibrationImages.LoadHwc(images[i], w, h, c), h, w);
+            using var input = OrtValue.CreateTensorValueFromMemory(x, [1, c, h, w]);
+            using var results = session.Run(runOptions, [inputName], [input], observed);
+            for (int k = 0; k < observed.Count; k++)
+            {
+                stats[observed[k]].Add(results[k].GetTensorDataAsSpan<float>());
+            }
+        }
+        return stats.ToDictionary(kv => kv.Key, kv => kv.Value.Range(method, percentile));
+    }
+
+    /// <summary>(C, H, W) of the graph input [1, C, H, W].</summary>
+    public static (int C, int H, int W) InputShape(FloatOnnxGraph graph)
+    {
+        var dims = graph.Input.Type?.TensorType?.Shape?.Dim;
+        if (dims is null || dims.Count != 4 || dims.Skip(1).Any(d => d.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue))
+        {
+            throw new OnnxImportException($"graph input '{graph.Input.Name}' must have a fixed shape [1, C, H, W] (batch may be symbolic).");
+        }
+        return ((int)dims[1].DimValue, (int)dims[2].DimValue, (int)dims[3].DimValue);
+    }
+
+    private sealed class Stats
+    {
+        private readonly long[] histogram = new long[Bins];
+        private float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        private double top;   // histogram covers |x| in [0, top)
+        private long count;
+
+        public void Add(ReadOnlySpan<float> values)
+        {
+            float localMax = 0;
+            foreach (float v in values)
+            {
+                min = Math.Min(min, v);
+                max = Math.Max(max, v);
+                localMax = Math.Max(localMax, Math.Abs(v));
+            }
+            if (top == 0)
+            {
+                top = localMax > 0 ? localMax * 1.0000001 : 1e-30;
+            }
+            while (localMax >= top)
+            {
+                for (int i = 0; i < Bins / 2; i++) { histogram[i] = histogram[2 * i] + histogram[2 * i + 1]; }
+                Array.Clear(histogram, Bins / 2, Bins / 2);
+                top *= 2;
+            }
+            foreach (float v in values)
+            {
+                histogram[Math.Min(Bins - 1, (int)(Math.Abs(v) / top * Bins))]++;
+            }
+            count += values.Length;
+        }
+
+        public TensorRange Range(CalibrationMethod method, double percentile)
+        {
+            if (count == 0)
+            {
+                return new TensorRange(0, 0);
+            }
+            if (method == CalibrationMethod.MinMax)
+            {
+                return new TensorRange(min, max);
+            }
+            long need = (long)Math.Ceiling(count * percentile / 100), seen = 0;
+            int bin = 0;
+            for (; bin < Bins - 1 && seen + histogram[bin] < need; bin++) { seen += histogram[bin]; }
+            float t = (float)((bin + 1) * top / Bins);
+            return new TensorRange(Math.Max(min, -t), Math.Min(max, t));
+        }
+    }
+}

@@ -1,0 +1,348 @@
+using AQD.Edge.Onnx.Protobuf;
+using Google.Protobuf;
+using DT = AQD.Edge.Onnx.Protobuf.TensorProto.Types.DataType;
+
+namespace AQD.Edge.Onnx.Import;
+
+/// <summary>What a <see cref="FloatLayer"/> computes.</summary>
+public enum FloatLayerKind { Conv, Add, MaxPool, GlobalAveragePool, Concat, ResizeNearest2x }
+
+/// <summary>Float conv parameters after BatchNormalization folding: weights [M][C/group][KH][KW], bias [M].</summary>
+public sealed record FloatConv(float[] Weights, float[] Bias, int M, int Cg, int Kh, int Kw);
+
+/// <summary>
+/// One op of the fused float graph: <see cref="Output"/> is the ONNX tensor after the fused
+/// BatchNormalization / Relu / Clip (the one calibration observes and the blob quantizes).
+/// </summary>
+public sealed record FloatLayer(FloatLayerKind Kind, NodeProto Node, string[] Inputs, string Output,
+    FloatConv? Conv = null, bool Relu = false, float? ClampMax = null);
+
+/// <summary>
+/// A float ONNX model read into fused layers: Conv (groups, depthwise) with bias and a following
+/// BatchNormalization folded in (w' = w * g / sqrt(v + eps), b' = (b - mean) * g / sqrt(v + eps) + beta),
+/// Relu or Clip(0, max) fused as the output clamp of a Conv or Add, MaxPool, GlobalAveragePool,
+/// Concat on channels, Resize nearest 2x; Identity is an alias. Any other op is reported: all
+/// unsupported nodes in one <see cref="OnnxImportException"/>.
+/// </summary>
+public sealed class FloatOnnxGraph
+{
+    private static readonly HashSet<string> SupportedOps =
+    [
+        "Conv", "BatchNormalization", "Relu", "Clip", "Add", "MaxPool", "GlobalAveragePool", "Concat", "Resize", "Constant", "Identity",
+    ];
+
+    private readonly Dictionary<string, TensorProto> constants = [];
+    private readonly Dictionary<string, string> alias = [];
+    private readonly Dictionary<string, List<NodeProto>> consumers = [];
+    private readonly HashSet<string> graphOutputs;
+    private readonly HashSet<NodeProto> fused = [];
+
+    public FloatOnnxGraph(ModelProto model)
+    {
+        Model = model;
+        var graph = model.Graph ?? throw new OnnxImportException("the model has no graph.");
+        foreach (var t in graph.Initializer)
+        {
+            constants[t.Name] = t;
+        }
+        var inputs = graph.Input.Where(i => !constants.ContainsKey(i.Name)).ToList();
+        if (inputs.Count != 1)
+        {
+            throw new OnnxImportException($"the model must have exactly one graph input (not an initializer); it has {inputs.Count}: {string.Join(", ", inputs.Select(i => i.Name))}.");
+        }
+        Input = inputs[0];
+        if (OnnxTensorData.TypeOf(new TensorProto { DataType = Input.Type?.TensorType?.ElemType ?? 0 }) != DT.Float)
+        {
+            throw new OnnxImportException($"graph input '{Input.Name}' is not FLOAT; use pack without --calibrate for quantized models.");
+        }
+        var unsupported = graph.Node.Where(n => !OnnxNodes.IsDefaultDomain(n) || !SupportedOps.Contains(n.OpType)).ToList();
+        if (unsupported.Count > 0)
+        {
+            throw new OnnxImportException(
+                $"{unsupported.Count} unsupported node(s): " +
+                string.Join("; ", unsupported.Select(n => $"'{n.Name}' ({OnnxNodes.Op(n)})")) + ".");
+        }
+        graphOutputs = [.. graph.Output.Select(o => o.Name)];
+        foreach (var n in graph.Node)
+        {
+            foreach (var i in n.Input.Where(i => i.Length > 0))
+            {
+                (consumers.TryGetValue(i, out var l) ? l : consumers[i] = []).Add(n);
+            }
+        }
+        foreach (var n in graph.Node)
+        {
+            if (fused.Contains(n))
+            {
+                continue;
+            }
+            Visit(n);
+        }
+        Outputs = [.. graph.Output.Select(o => Resolve(o.Name))];
+        var produced = Layers.Select(l => l.Output).Append(Input.Name).ToHashSet();
+        foreach (var (o, name) in Outputs.Zip(graph.Output.Select(g => g.Name)))
+        {
+            if (!produced.Contains(o))
+            {
+                throw new OnnxImportException($"graph output '{name}' is not produced by a supported layer.");
+            }
+        }
+    }
+
+    public ModelProto Model { get; }
+
+    public ValueInfoProto Input { get; }
+
+    public List<FloatLayer> Layers { get; } = [];
+
+    /// <summary>The tensors of the graph outputs (after aliasing), in order.</summary>
+    public IReadOnlyList<string> Outputs { get; }
+
+    /// <summary>Every tensor calibration must observe: the layer outputs.</summary>
+    public IEnumerable<string> ObservedTensors => Layers.Select(l => l.Output);
+
+    /// <summary>Parses ONNX bytes.</summary>
+    public static FloatOnnxGraph Parse(byte[] onnx, string sourceName)
+    {
+        try
+        {
+            return new FloatOnnxGraph(ModelProto.Parser.ParseFrom(onnx));
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new OnnxImportException($"{sourceName}: not an ONNX model ({e.Message}).");
+        }
+    }
+
+    private string Resolve(string name) => alias.TryGetValue(name, out var a) ? Resolve(a) : name;
+
+    private void Visit(NodeProto n)
+    {
+        string[] ins = [.. n.Input.Select(i => i.Length == 0 ? i : Resolve(i))];
+        switch (n.OpType)
+        {
+            case "Constant":
+                var value = n.Attribute.FirstOrDefault(a => a.Name == "value")?.T
+                    ?? throw new OnnxImportException($"node '{n.Name}' (Constant): only the 'value' tensor attribute is supported.");
+                constants[n.Output[0]] = value;
+                break;
+            case "Identity":
+                alias[n.Output[0]] = ins[0];
+                break;
+            case "Conv":
+                VisitConv(n, ins);
+                break;
+            case "Add":
+            {
+                if (ins.Length != 2 || ins.Any(constants.ContainsKey))
+                {
+                    throw new OnnxImportException($"node '{n.Name}' (Add): only the sum of two activations is supported (no constant operand).");
+                }
+                var (output, relu, clampMax) = FuseActivation(n.Output[0]);
+                if (clampMax is not null)
+                {
+                    throw new OnnxImportException($"node '{n.Name}' (Add): a Clip with a maximum after an Add is not supported (only Relu).");
+                }
+                Layers.Add(new FloatLayer(FloatLayerKind.Add, n, ins, output, Relu: relu));
+                break;
+            }
+            case "MaxPool":
+                if (n.Output.Count > 1 && n.Output[1].Length > 0)
+                {
+                    throw new OnnxImportException($"node '{n.Name}' (MaxPool): the Indices output is not supported.");
+                }
+                Layers.Add(new FloatLayer(FloatLayerKind.MaxPool, n, [ins[0]], n.Output[0]));
+                break;
+            case "GlobalAveragePool":
+                Layers.Add(new FloatLayer(FloatLayerKind.GlobalAveragePool, n, [ins[0]], n.Output[0]));
+                break;
+            case "Concat":
+            {
+                long axis = OnnxNodes.Attr(n, "axis", 1);
+                if (axis is not (1 or -3))
+                {
+                    throw new OnnxImportException($"node '{n.Name}' (Concat): only axis 1 (channels) is supported, not {axis}.");
+                }
+                Layers.Add(new FloatLayer(FloatLayerKind.Concat, n, ins, n.Output[0]));
+                break;
+            }
+            case "Resize":
+                CheckResize(n, ins);
+                Layers.Add(new FloatLayer(FloatLayerKind.ResizeNearest2x, n, [ins[0]], n.Output[0]));
+                break;
+            default: // BatchNormalization, Relu, Clip not fused into a preceding Conv / Add
+                throw new OnnxImportException($"node '{n.Name}' ({n.OpType}): supported only right after a Conv" +
+                    (n.OpType == "BatchNormalization" ? " (folded into its weights and bias) whose output nothing else reads." : " or Add (fused as its output clamp)."));
+        }
+    }
+
+    private void VisitConv(NodeProto n, string[] ins)
+    {
+        var wt = Constant(n, ins[1]);
+        if (wt.Dims.Count != 4)
+        {
+            throw new OnnxImportException($"node '{n.Name}': weights '{wt.Name}' must be 4-D [M, C/group, KH, KW], got [{string.Join(", ", wt.Dims)}].");
+        }
+        int m = (int)wt.Dims[0], cg = (int)wt.Dims[1], kh = (int)wt.Dims[2], kw = (int)wt.Dims[3];
+        var w = OnnxTensorData.Floats(wt);
+        var b = OnnxNodes.At(n, 2) is { } bn ? OnnxTensorData.Floats(Constant(n, Resolve(bn))) : new float[m];
+        if (b.Length != m)
+        {
+            throw new OnnxImportException($"node '{n.Name}': bias has {b.Length} values for {m} output channels.");
+        }
+        string output = n.Output[0];
+        if (SoleConsumer(output) is { OpType: "BatchNormalization" } bnNode)
+        {
+            var gamma = Per(bnNode, 1, m);
+            var beta = Per(bnNode, 2, m);
+            var mean = Per(bnNode, 3, m);
+            var variance = Per(bnNode, 4, m);
+            double eps = OnnxNodes.FloatAttr(bnNode, "epsilon") ?? 1e-5f;
+            int per = w.Length / m;
+            for (int o = 0; o < m; o++)
+            {
+                double f = gamma[o] / Math.Sqrt(variance[o] + eps);
+                for (int i = 0; i < per; i++) { w[o * per + i] = (float)(w[o * per + i] * f); }
+                b[o] = (float)((b[o] - mean[o]) * f + beta[o]);
+            }
+            fused.Add(bnNode);
+            output = bnNode.Output[0];
+        }
+        var (y, relu, clampMax) = FuseActivation(output);
+        Layers.Add(new FloatLayer(FloatLayerKind.Conv, n, [ins[0]], y, new FloatConv(w, b, m, cg, kh, kw), relu, clampMax));
+    }
+
+    private float[] Per(NodeProto n, int input, int m)
+    {
+        var v = OnnxTensorData.Floats(Constant(n, Resolve(n.Input[input])));
+        return v.Length == m ? v : throw new OnnxImportException($"node '{n.Name}' (BatchNormalization): input {input} has {v.Length} values for {m} channels.");
+    }
+
+    /// <summary>A Relu or Clip(0, max) that alone reads <paramref name="output"/> becomes the clamp.</summary>
+    private (string Output, bool Relu, float? ClampMax) FuseActivation(string output)
+    {
+        var next = SoleConsumer(output);
+        if (next?.OpType == "Relu")
+        {
+            fused.Add(next);
+            return (next.Output[0], true, null);
+        }
+        if (next?.OpType == "Clip")
+        {
+            float? lo = OnnxNodes.FloatAttr(next, "min"), hi = OnnxNodes.FloatAttr(next, "max");
+            if (OnnxNodes.At(next, 1) is { } mn) { lo = OnnxTensorData.Floats(Constant(next, Resolve(mn)))[0]; }
+            if (OnnxNodes.At(next, 2) is { } mx) { hi = OnnxTensorData.Floats(Constant(next, Resolve(mx)))[0]; }
+            if (lo != 0)
+            {
+                throw new OnnxImportException($"node '{next.Name}' (Clip): only Clip(0, max) (ReLU / ReLU6) is supported, min is {lo?.ToString() ?? "absent"}.");
+            }
+            fused.Add(next);
+            return (next.Output[0], true, hi);
+        }
+        return (output, false, null);
+    }
+
+    private NodeProto? SoleConsumer(string tensor)
+        => !graphOutputs.Contains(tensor) && consumers.TryGetValue(tensor, out var l) && l.Count == 1 ? l[0] : null;
+
+    private void CheckResize(NodeProto n, string[] ins)
+    {
+        string mode = OnnxNodes.StringAttr(n, "mode") ?? "nearest";
+        string coord = OnnxNodes.StringAttr(n, "coordinate_transformation_mode") ?? "half_pixel";
+        string nearest = OnnxNodes.StringAttr(n, "nearest_mode") ?? "round_prefer_floor";
+        // For an exact 2x upscale, asymmetric + floor and half_pixel + round_prefer_floor both read source floor(i / 2).
+        bool ok = mode == "nearest" && (coord == "asymmetric" && nearest is "floor" or "round_prefer_floor"
+            || coord is "half_pixel" or "pytorch_half_pixel" && nearest == "round_prefer_floor");
+        if (!ok)
+        {
+            throw new OnnxImportException($"node '{n.Name}' (Resize): only nearest 2x (asymmetric/floor or half_pixel/round_prefer_floor) is supported; got mode {mode}, {coord}, {nearest}.");
+        }
+        float[]? scales = ins.Length > 2 && ins[2].Length > 0 && constants.TryGetValue(ins[2], out var st) && OnnxTensorData.Count(st) > 0 ? OnnxTensorData.Floats(st) : null;
+        if (scales is null && ins.Length == 2 && constants.TryGetValue(ins[1], out var s9) && OnnxTensorData.TypeOf(s9) == DT.Float)
+        {
+            scales = OnnxTensorData.Floats(s9); // opset 10: (X, scales)
+        }
+        if (scales is null || scales.Length != 4 || scales[0] != 1 || scales[1] != 1 || scales[2] != 2 || scales[3] != 2)
+        {
+            throw new OnnxImportException($"node '{n.Name}' (Resize): scales must be the constant [1, 1, 2, 2] (given as the 'scales' input).");
+        }
+    }
+
+    private TensorProto Constant(NodeProto n, string name)
+        => constants.GetValueOrDefault(name)
+           ?? throw new OnnxImportException($"node '{n.Name}' ({n.OpType}): input '{name}' must be an initializer or Constant.");
+
+    /// <summary>
+    /// The same network with BatchNormalization folded into the convs and Relu/Clip kept as separate
+    /// nodes: a float ONNX model whose outputs are the fused layers' outputs (for checking the folding).
+    /// </summary>
+    public byte[] ToFoldedOnnx()
+    {
+        var g = new GraphProto { Name = Model.Graph.Name + "_folded" };
+        g.Input.Add(Input);
+        foreach (var l in Layers)
+        {
+            string y = l.Output;
+            if (l.Kind == FloatLayerKind.Conv)
+            {
+                var c = l.Conv!;
+                string p = l.Node.Name + "_folded";
+                g.Initializer.Add(OnnxTensors.Float(p + "_w", c.Weights, c.M, c.Cg, c.Kh, c.Kw));
+                g.Initializer.Add(OnnxTensors.Float(p + "_b", c.Bias, c.M));
+                var conv = new NodeProto { OpType = "Conv", Name = p };
+                conv.Input.AddRange([l.Inputs[0], p + "_w", p + "_b"]);
+                conv.Output.Add(l.Relu ? p + "_pre" : y);
+                conv.Attribute.AddRange(l.Node.Attribute);
+                g.Node.Add(conv);
+                if (l.Relu)
+                {
+                    var act = new NodeProto { OpType = l.ClampMax is null ? "Relu" : "Clip", Name = p + "_act" };
+                    act.Input.Add(p + "_pre");
+                    if (l.ClampMax is { } mx)
+                    {
+                        g.Initializer.Add(OnnxTensors.Float(p + "_min", 0f));
+                        g.Initializer.Add(OnnxTensors.Float(p + "_max", mx));
+                        act.Input.AddRange([p + "_min", p + "_max"]);
+                    }
+                    act.Output.Add(y);
+                    g.Node.Add(act);
+                }
+                continue;
+            }
+            var copy = l.Node.Clone();
+            copy.Input.Clear();
+            copy.Input.AddRange(l.Inputs);
+            foreach (var extra in l.Node.Input.Skip(l.Inputs.Length).Where(i => i.Length > 0).Select(Resolve))
+            {
+                if (g.Initializer.All(t => t.Name != extra))
+                {
+                    var t = constants[extra].Clone();
+                    t.Name = extra;
+                    g.Initializer.Add(t);
+                }
+            }
+            copy.Input.AddRange(l.Node.Input.Skip(l.Inputs.Length).Select(i => i.Length == 0 ? i : Resolve(i)));
+            if (l.Relu)
+            {
+                copy.Output.Clear();
+                copy.Output.Add(l.Node.Name + "_pre");
+                g.Node.Add(copy);
+                var relu = new NodeProto { OpType = "Relu", Name = l.Node.Name + "_relu" };
+                relu.Input.Add(l.Node.Name + "_pre");
+                relu.Output.Add(y);
+                g.Node.Add(relu);
+            }
+            else
+            {
+                g.Node.Add(copy);
+            }
+        }
+        foreach (var o in ObservedTensors)
+        {
+            g.Output.Add(new ValueInfoProto { Name = o, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DT.Float } } });
+        }
+        var m = new ModelProto { IrVersion = Model.IrVersion, ProducerName = "AQD.Edge.Onnx", Graph = g };
+        m.OpsetImport.AddRange(Model.OpsetImport);
+        return m.ToByteArray();
+    }
+}

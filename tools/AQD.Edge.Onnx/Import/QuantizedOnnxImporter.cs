@@ -1,0 +1,423 @@
+using AQD.Edge.Kernels.Conv;
+using AQD.Edge.Kernels.FixedPoint;
+using AQD.Edge.Kernels.LowBit;
+using AQD.Edge.Kernels.Pooling;
+using AQD.Edge.Kernels.Preparation;
+using AQD.Edge.Kernels.Tensors;
+using AQD.Edge.Model.Graph;
+using AQD.Edge.Onnx.Protobuf;
+using DT = AQD.Edge.Onnx.Protobuf.TensorProto.Types.DataType;
+
+namespace AQD.Edge.Onnx.Import;
+
+/// <summary>
+/// Turns the nodes of an already-quantized ONNX graph into graph-section ops (through a
+/// <see cref="GraphBuilder"/>). Supported forms (NCHW batch 1 in ONNX, NHWC in the blob):
+/// <list type="bullet">
+/// <item>QLinearConv: uint8/int8 activations, int8 (or uint8 with a zero point) per-tensor or
+/// per-channel weights, int32 bias.</item>
+/// <item>QDQ: DequantizeLinear -> Conv -> (Relu) -> QuantizeLinear, weights int8/uint8/int4/uint4
+/// through a DequantizeLinear, bias int32 through a DequantizeLinear or float; Relu becomes the
+/// output clamp; DQ -> MaxPool -> Q (same scale), DQ -> GlobalAveragePool -> Q, DQ + DQ -> Add ->
+/// (Relu) -> Q; QuantizeLinear of a float graph input and DequantizeLinear of a graph output are
+/// folded away (the blob's input/output are the quantized tensors).</item>
+/// </list>
+/// Unsupported op types are collected first and reported together (<see cref="OnnxImportException"/>).
+/// </summary>
+internal sealed class QuantizedOnnxImporter
+{
+    private static readonly HashSet<string> SupportedOps =
+    [
+        "QuantizeLinear", "DequantizeLinear", "QLinearConv", "Conv", "Relu", "MaxPool", "GlobalAveragePool",
+        "Add", "Constant", "Identity",
+    ];
+
+    private readonly GraphProto graph;
+    private readonly GraphBuilder builder;
+    private readonly QuantizedGraphEmitter emit;
+    private readonly Dictionary<string, TensorProto> constants = [];
+    private readonly Dictionary<string, QTensor> quantized;              // ONNX int tensor -> blob tensor (the emitter's)
+    private readonly Dictionary<string, QTensor> dequantized = [];       // float name -> the quantized activation
+    private readonly Dictionary<string, DqConstant> dqConstants = [];    // float name -> dequantized initializer
+    private readonly Dictionary<string, Pending> pending = [];           // float result of a float op awaiting its Q
+    private readonly Dictionary<string, ValueInfoProto> rawInputs = [];  // graph inputs not yet given a quantization
+    private readonly List<NodeProto> nodes;
+
+    public QuantizedOnnxImporter(ModelProto model, GraphBuilder builder)
+    {
+        graph = model.Graph ?? throw new OnnxImportException("the model has no graph.");
+        this.builder = builder;
+        emit = new QuantizedGraphEmitter(builder);
+        quantized = emit.Tensors;
+        nodes = [.. graph.Node];
+        foreach (var t in graph.Initializer)
+        {
+            constants[t.Name] = t;
+        }
+        foreach (var i in graph.Input.Where(i => !constants.ContainsKey(i.Name)))
+        {
+            rawInputs[i.Name] = i;
+        }
+    }
+
+    /// <summary>The blob's input tensor (after <see cref="Import"/>).</summary>
+    public QTensor? Input { get; private set; }
+
+    public List<string> Notes { get; } = [];
+
+    public void Import()
+    {
+        var unsupported = nodes.Where(n => !IsSupported(n)).ToList();
+        if (unsupported.Count > 0)
+        {
+            throw new OnnxImportException(
+                $"{unsupported.Count} unsupported node(s): " +
+                string.Join("; ", unsupported.Select(n => $"'{n.Name}' ({Op(n)})")) + ".");
+        }
+        if (rawInputs.Count != 1)
+        {
+            throw new OnnxImportException($"the model must have exactly one graph input (not an initializer); it has {rawInputs.Count}: " +
+                string.Join(", ", rawInputs.Keys) + ".");
+        }
+        foreach (var n in nodes)
+        {
+            try
+            {
+                Visit(n);
+            }
+            catch (ArgumentException e)
+            {
+                throw new OnnxImportException($"node '{n.Name}' ({Op(n)}): {e.Message}");
+            }
+        }
+        if (Input is null)
+        {
+            throw new OnnxImportException($"graph input '{rawInputs.Keys.First()}' is never quantized (no QuantizeLinear, DequantizeLinear or QLinear op reads it).");
+        }
+        foreach (var o in graph.Output)
+        {
+            if (quantized.TryGetValue(o.Name, out var q) || dequantized.TryGetValue(o.Name, out q))
+            {
+                builder.AddOutput(q.Id);
+                if (dequantized.ContainsKey(o.Name))
+                {
+                    Notes.Add($"output '{o.Name}' is a DequantizeLinear: the blob outputs the quantized tensor '{builder.Tensor(q.Id).Name}' (scale {q.Scale}, zero point {q.ZeroPoint}).");
+                }
+            }
+            else if (pending.ContainsKey(o.Name))
+            {
+                throw new OnnxImportException($"graph output '{o.Name}' is a float result with no QuantizeLinear after it.");
+            }
+            else
+            {
+                throw new OnnxImportException($"graph output '{o.Name}' is not a quantized tensor of the graph.");
+            }
+        }
+    }
+
+    private static bool IsSupported(NodeProto n) => OnnxNodes.IsDefaultDomain(n) && SupportedOps.Contains(n.OpType);
+
+    private static string Op(NodeProto n) => OnnxNodes.Op(n);
+
+    private static long Attr(NodeProto n, string name, long fallback) => OnnxNodes.Attr(n, name, fallback);
+
+    private static string? At(NodeProto n, int i) => OnnxNodes.At(n, i);
+
+    private void Visit(NodeProto n)
+    {
+        switch (n.OpType)
+        {
+            case "Constant":
+                var value = n.Attribute.FirstOrDefault(a => a.Name == "value")?.T
+                    ?? throw new OnnxImportException($"node '{n.Name}' (Constant): only the 'value' tensor attribute is supported.");
+                value.Name = n.Output[0];
+                constants[n.Output[0]] = value;
+                break;
+            case "Identity":
+                Alias(n, n.Input[0], n.Output[0]);
+                break;
+            case "DequantizeLinear":
+                VisitDequantize(n);
+                break;
+            case "QuantizeLinear":
+                VisitQuantize(n);
+                break;
+            case "QLinearConv":
+            {
+                var x = Activation(n, n.Input[0], Constant(n, n.Input[1]), Constant(n, n.Input[2]));
+                var w = new DqConstant(Constant(n, n.Input[3]), Constant(n, n.Input[4]), At(n, 5) is { } wz ? Constant(n, wz) : null, 0);
+                var (ys, yzp, yf) = QuantParams(n, Constant(n, n.Input[6]), At(n, 7) is { } z ? Constant(n, z) : null);
+                var bias = At(n, 8) is { } b ? new DqConstant(Constant(n, b), null, null, 0) : null;
+                EmitConv(n, x, w, bias, relu: false, n.Output[0], ys, yzp, yf);
+                break;
+            }
+            case "Conv":
+            {
+                var x = DequantizedActivation(n, n.Input[0]);
+                var w = dqConstants.GetValueOrDefault(n.Input[1])
+                    ?? throw new OnnxImportException($"node '{n.Name}' (Conv): weights '{n.Input[1]}' must be a DequantizeLinear of an integer initializer (a QDQ model).");
+                DqConstant? bias = null;
+                if (At(n, 2) is { } b)
+                {
+                    bias = dqConstants.GetValueOrDefault(b) ?? (constants.TryGetValue(b, out var fb) ? new DqConstant(fb, null, null, 0) : null)
+                        ?? throw new OnnxImportException($"node '{n.Name}' (Conv): bias '{b}' must be a DequantizeLinear of an int32 initializer or a float initializer.");
+                }
+                pending[n.Output[0]] = new Pending(n, [x], (w, bias), false);
+                break;
+            }
+            case "Relu":
+            {
+                if (pending.TryGetValue(n.Input[0], out var p) && p.Node.OpType is "Conv" or "Add" && !p.Relu)
+                {
+                    pending[n.Output[0]] = p with { Relu = true };
+                }
+                else
+                {
+                    throw new OnnxImportException($"node '{n.Name}' (Relu): supported only right after a QDQ Conv or Add (folded into its output clamp).");
+                }
+                break;
+            }
+            case "MaxPool":
+            {
+                if (quantized.TryGetValue(n.Input[0], out var q))
+                {
+                    emit.MaxPool(n, q, n.Output[0]);
+                }
+                else
+                {
+                    pending[n.Output[0]] = new Pending(n, [DequantizedActivation(n, n.Input[0])], null, false);
+                }
+                break;
+            }
+            case "GlobalAveragePool":
+                pending[n.Output[0]] = new Pending(n, [DequantizedActivation(n, n.Input[0])], null, false);
+                break;
+            case "Add":
+                pending[n.Output[0]] = new Pending(n, [DequantizedActivation(n, n.Input[0]), DequantizedActivation(n, n.Input[1])], null, false);
+                break;
+        }
+    }
+
+    private void Alias(NodeProto n, string from, string to)
+    {
+        if (quantized.TryGetValue(from, out var q)) { quantized[to] = q; }
+        else if (dequantized.TryGetValue(from, out q)) { dequantized[to] = q; }
+        else if (dqConstants.TryGetValue(from, out var d)) { dqConstants[to] = d; }
+        else if (pending.TryGetValue(from, out var p)) { pending[to] = p; }
+        else if (constants.TryGetValue(from, out var c)) { constants[to] = c; }
+        else { throw new OnnxImportException($"node '{n.Name}' (Identity): input '{from}' is not known."); }
+    }
+
+    private void VisitDequantize(NodeProto n)
+    {
+        string src = n.Input[0];
+        if (constants.TryGetValue(src, out var c))
+        {
+            long axis = n.Attribute.FirstOrDefault(a => a.Name == "axis")?.I ?? 1;
+            dqConstants[n.Output[0]] = new DqConstant(c, Constant(n, n.Input[1]), At(n, 2) is { } z ? Constant(n, z) : null, axis);
+            return;
+        }
+        dequantized[n.Output[0]] = Activation(n, src, Constant(n, n.Input[1]), At(n, 2) is { } zp ? Constant(n, zp) : null);
+    }
+
+    private void VisitQuantize(NodeProto n)
+    {
+        string src = n.Input[0];
+        var (scale, zp, format) = QuantParams(n, Constant(n, n.Input[1]), At(n, 2) is { } z ? Constant(n, z) : null);
+        if (rawInputs.TryGetValue(src, out var input))
+        {
+            quantized[n.Output[0]] = CreateInput(n, input, scale, zp, format, n.Output[0]);
+            Notes.Add($"input '{src}' is float with a QuantizeLinear: the blob's input is the quantized '{n.Output[0]}' (scale {scale}, zero point {zp}).");
+            return;
+        }
+        if (!pending.Remove(src, out var p))
+        {
+            throw new OnnxImportException($"node '{n.Name}' (QuantizeLinear): input '{src}' is not the result of a supported QDQ op (Conv, MaxPool, GlobalAveragePool, Add).");
+        }
+        var x = p.Inputs[0];
+        switch (p.Node.OpType)
+        {
+            case "Conv":
+                EmitConv(p.Node, x, p.Conv!.Value.Weights, p.Conv.Value.Bias, p.Relu, n.Output[0], scale, zp, format);
+                break;
+            case "MaxPool":
+                RequireSameQuantization(p.Node, x, scale, zp, format);
+                emit.MaxPool(p.Node, x, n.Output[0]);
+                break;
+            case "GlobalAveragePool":
+                emit.GlobalAveragePool(p.Node, x, n.Output[0], scale, format);
+                break;
+            case "Add":
+                emit.Add(p.Node, x, p.Inputs[1], p.Relu, n.Output[0], scale, format);
+                break;
+        }
+    }
+
+    private static void RequireSameQuantization(NodeProto n, QTensor x, float scale, int zp, ActivationFormat f)
+    {
+        if (x.Scale != scale || x.ZeroPoint != zp || x.Format.Storage != f.Storage)
+        {
+            throw new OnnxImportException($"node '{n.Name}' ({n.OpType}): output quantization (scale {scale}, zero point {zp}, {f}) differs from the input's (scale {x.Scale}, zero point {x.ZeroPoint}, {x.Format}); requantizing here is not supported.");
+        }
+    }
+
+    private void EmitConv(NodeProto n, QTensor x, DqConstant w, DqConstant? bias, bool relu, string output, float ys, int yzp, ActivationFormat yf)
+    {
+        var wt = w.Values;
+        if (wt.Dims.Count != 4)
+        {
+            throw new OnnxImportException($"node '{n.Name}': weights '{wt.Name}' must be 4-D [M, C/group, KH, KW], got [{string.Join(", ", wt.Dims)}].");
+        }
+        int m = (int)wt.Dims[0], cg = (int)wt.Dims[1], kh = (int)wt.Dims[2], kw = (int)wt.Dims[3];
+
+        // Weights: value - zero point per output channel.
+        var wScales = PerChannel(n, "weight scale", Floats(n, w.Scales!), m);
+        var wZeros = w.ZeroPoints is null ? new long[m] : PerChannel(n, "weight zero point", OnnxTensorData.Integers(w.ZeroPoints), m);
+        if (w.Scales is not null && OnnxTensorData.Count(w.Scales) > 1 && w.Axis != 0)
+        {
+            throw new OnnxImportException($"node '{n.Name}': per-channel weight quantization must be along axis 0 (output channels), not {w.Axis}.");
+        }
+        var type = OnnxTensorData.TypeOf(wt);
+        var format = type is DT.Int4 or DT.Uint4 ? LowBitFormat.Int(4) : LowBitFormat.Int(8);
+        if (type is not (DT.Int8 or DT.Uint8 or DT.Int4 or DT.Uint4))
+        {
+            throw new OnnxImportException($"node '{n.Name}': weights '{wt.Name}' are {type}; int8, uint8, int4 or uint4 expected.");
+        }
+        var raw = OnnxTensorData.Integers(wt);
+        int per = raw.Length / Math.Max(1, m);
+        for (int i = 0; i < raw.Length; i++) { raw[i] -= wZeros[i / per]; }
+
+        // Bias (int32 at scale x_scale * w_scale[o]) and multipliers x_scale * w_scale[o] / y_scale (float32, as ORT).
+        var biasValues = new int[m];
+        if (bias is not null)
+        {
+            var bt = bias.Values;
+            if (OnnxTensorData.Count(bt) != m)
+            {
+                throw new OnnxImportException($"node '{n.Name}': bias '{bt.Name}' has {OnnxTensorData.Count(bt)} values for {m} output channels.");
+            }
+            if (OnnxTensorData.TypeOf(bt) == DT.Float)
+            {
+                var f = OnnxTensorData.Floats(bt);
+                for (int o = 0; o < m; o++) { biasValues[o] = BiasInt(n, f[o] / ((double)x.Scale * wScales[o]), o); }
+            }
+            else
+            {
+                var bi = OnnxTensorData.Integers(bt);
+                var bScales = bias.Scales is null ? null : PerChannel(n, "bias scale", Floats(n, bias.Scales), m);
+                var bZeros = bias.ZeroPoints is null ? new long[m] : PerChannel(n, "bias zero point", OnnxTensorData.Integers(bias.ZeroPoints), m);
+                for (int o = 0; o < m; o++)
+                {
+                    double target = (double)x.Scale * wScales[o];
+                    biasValues[o] = bScales is null || Math.Abs(bScales[o] - target) <= 1e-6 * target && bZeros[o] == 0
+                        ? checked((int)bi[o])
+                        : BiasInt(n, bScales[o] * (double)(bi[o] - bZeros[o]) / target, o);
+                }
+            }
+        }
+        emit.Conv(n, x, new IntConvWeights(wt.Name, raw, m, cg, kh, kw, format), wScales, biasValues, relu, clampMax: null, output, ys, yf);
+    }
+
+    private static int BiasInt(NodeProto n, double v, int channel)
+    {
+        double r = Math.Round(v, MidpointRounding.ToEven);
+        if (!(r >= int.MinValue && r <= int.MaxValue))
+        {
+            throw new OnnxImportException($"node '{n.Name}': bias of channel {channel} is {v} in accumulator units, outside int32.");
+        }
+        return (int)r;
+    }
+
+    private TensorProto Constant(NodeProto n, string name)
+        => constants.GetValueOrDefault(name)
+           ?? throw new OnnxImportException($"node '{n.Name}' ({n.OpType}): input '{name}' must be an initializer or Constant.");
+
+    private static float[] Floats(NodeProto n, TensorProto t)
+    {
+        var f = OnnxTensorData.Floats(t);
+        foreach (float v in f)
+        {
+            if (!(v > 0) || float.IsInfinity(v))
+            {
+                throw new OnnxImportException($"node '{n.Name}': scale '{t.Name}' holds {v}; scales must be positive and finite.");
+            }
+        }
+        return f;
+    }
+
+    private static T[] PerChannel<T>(NodeProto n, string what, T[] values, int channels)
+        => values.Length == channels ? values
+         : values.Length == 1 ? Enumerable.Repeat(values[0], channels).ToArray()
+         : throw new OnnxImportException($"node '{n.Name}': {what} has {values.Length} values; 1 or {channels} (one per output channel) expected.");
+
+    /// <summary>Scale, zero point and activation format of an activation's (scale, zero point) pair.</summary>
+    private static (float Scale, int ZeroPoint, ActivationFormat Format) QuantParams(NodeProto n, TensorProto scale, TensorProto? zeroPoint)
+    {
+        var s = Floats(n, scale);
+        if (s.Length != 1)
+        {
+            throw new OnnxImportException($"node '{n.Name}': activation scale '{scale.Name}' must be one value (per-tensor), it has {s.Length}.");
+        }
+        if (zeroPoint is null)
+        {
+            return (s[0], 0, ActivationFormat.UInt8(0));
+        }
+        var z = OnnxTensorData.Integers(zeroPoint);
+        if (z.Length != 1)
+        {
+            throw new OnnxImportException($"node '{n.Name}': activation zero point '{zeroPoint.Name}' must be one value, it has {z.Length}.");
+        }
+        return OnnxTensorData.TypeOf(zeroPoint) switch
+        {
+            DT.Uint8 => (s[0], (int)z[0], ActivationFormat.UInt8((int)z[0])),
+            DT.Int8 => (s[0], (int)z[0], ActivationFormat.Int8((int)z[0])),
+            var t => throw new OnnxImportException($"node '{n.Name}': activations of type {t} are not supported (uint8 or int8)."),
+        };
+    }
+
+    /// <summary>The blob tensor of an integer activation read with (scale, zero point); a graph input is created here.</summary>
+    private QTensor Activation(NodeProto n, string name, TensorProto scale, TensorProto? zeroPoint)
+    {
+        var (s, zp, f) = QuantParams(n, scale, zeroPoint);
+        if (quantized.TryGetValue(name, out var q))
+        {
+            if (q.Scale != s || q.ZeroPoint != zp || q.Format.Storage != f.Storage)
+            {
+                throw new OnnxImportException($"node '{n.Name}' ({n.OpType}): reads '{name}' with scale {s}, zero point {zp}, but it was written with scale {q.Scale}, zero point {q.ZeroPoint}.");
+            }
+            return q;
+        }
+        if (rawInputs.TryGetValue(name, out var input))
+        {
+            return quantized[name] = CreateInput(n, input, s, zp, f, name);
+        }
+        throw new OnnxImportException($"node '{n.Name}' ({n.OpType}): input '{name}' is not a quantized activation.");
+    }
+
+    private QTensor DequantizedActivation(NodeProto n, string name)
+        => dequantized.GetValueOrDefault(name)
+           ?? throw new OnnxImportException($"node '{n.Name}' ({n.OpType}): input '{name}' must come from a DequantizeLinear of an activation (QDQ form).");
+
+    private QTensor CreateInput(NodeProto n, ValueInfoProto input, float scale, int zp, ActivationFormat f, string name)
+    {
+        if (Input is not null)
+        {
+            throw new OnnxImportException($"node '{n.Name}': graph input '{input.Name}' is quantized twice.");
+        }
+        var t = emit.AddInput(input, scale, f, name);
+        Input = t;
+        rawInputs.Remove(input.Name);
+        return t;
+    }
+
+    private QTensor AddTensor(string name, ActivationFormat f, float scale, int h, int w, int c) => emit.AddTensor(name, f, scale, h, w, c);
+
+    /// <summary>An integer initializer with its DequantizeLinear parameters (or a plain initializer: no scales).</summary>
+    private sealed record DqConstant(TensorProto Values, TensorProto? Scales, TensorProto? ZeroPoints, long Axis);
+
+    /// <summary>A float op of a QDQ graph waiting for the QuantizeLinear that gives its output quantization.</summary>
+    private sealed record Pending(NodeProto Node, QTensor[] Inputs, (DqConstant Weights, DqConstant? Bias)? Conv, bool Relu);
+}
+
+/// <summary>A blob tensor and the real quantization of its integer values: real = Scale * (q - ZeroPoint).</summary>
+public sealed record QTensor(int Id, float Scale, int ZeroPoint, ActivationFormat Format, int Height, int Width, int Channels);

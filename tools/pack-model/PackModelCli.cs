@@ -1,0 +1,171 @@
+using System.CommandLine;
+using AQD.Edge.Model.Container;
+using AQD.Edge.Onnx.Import;
+
+namespace AQD.Edge.PackModel;
+
+/// <summary>
+/// The pack-model command tree. <see cref="Run"/> is what Program calls; tests call it in-process
+/// with their own writers. Exit codes: 0 ok, 1 usage or I/O error, 2 invalid blob, 3 model not importable.
+/// </summary>
+public static class PackModelCli
+{
+    public const int Ok = 0, IoError = 1, BadBlob = 2, ImportError = 3;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = CreateRootCommand(output, error);
+        return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    public static RootCommand CreateRootCommand(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("AQD.Edge model packer: ONNX -> .aqd model blob, and blob inspection.");
+        root.Subcommands.Add(InspectCommand(output, error));
+        root.Subcommands.Add(PackCommand(output, error));
+        return root;
+    }
+
+    private static Command InspectCommand(TextWriter output, TextWriter error)
+    {
+        var model = new Argument<FileInfo>("model") { Description = "The .aqd model blob." };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
+        var cmd = new Command("inspect", "Validate a model blob and print its sections, metadata, ops (shapes, formats, MACs, weight bytes) and totals.")
+        {
+            model, json,
+        };
+        cmd.SetAction(parse =>
+        {
+            var file = parse.GetValue(model)!;
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(file.FullName);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"pack-model inspect: cannot read {file}: {e.Message}");
+                return IoError;
+            }
+            try
+            {
+                var report = ModelInspector.Inspect(bytes, file.ToString());
+                output.Write(parse.GetValue(json) ? ModelInspector.ToJson(report) + Environment.NewLine : ModelInspector.ToText(report));
+                return Ok;
+            }
+            catch (BlobFormatException e)
+            {
+                error.WriteLine($"pack-model inspect: invalid blob: {e.Message}");
+                return BadBlob;
+            }
+        });
+        return cmd;
+    }
+
+    private static Command PackCommand(TextWriter output, TextWriter error)
+    {
+        var model = new Argument<FileInfo>("model") { Description = "The quantized ONNX model (QLinearConv or QDQ form)." };
+        var outOption = new Option<FileInfo>("--output", "-o") { Description = "The .aqd blob to write.", Required = true };
+        var name = new Option<string?>("--name") { Description = "Model name in the metadata (default: the ONNX file name)." };
+        var labels = new Option<FileInfo?>("--labels") { Description = "Text file of class labels, one per line." };
+        var calibrate = new Option<DirectoryInfo?>("--calibrate") { Description = "Float model: folder of calibration photos (jpg/png/bmp); the model is run with ONNX Runtime on them and quantized to int8." };
+        var method = new Option<string>("--calibrate-method") { Description = "Range choice: minmax, or percentile (of |x|, see --percentile).", DefaultValueFactory = _ => "minmax" };
+        method.AcceptOnlyFromAmong("minmax", "percentile");
+        var percentile = new Option<double>("--percentile") { Description = "Percentile for --calibrate-method percentile.", DefaultValueFactory = _ => 99.99 };
+        var mean = new Option<string?>("--mean") { Description = "Per-channel mean in 8-bit levels, e.g. 123.675,116.28,103.53 (network input = (pixel - mean) / std; default 0)." };
+        var std = new Option<string?>("--std") { Description = "Per-channel std in 8-bit levels, e.g. 58.395,57.12,57.375 (default 1)." };
+        var limit = new Option<int?>("--limit") { Description = "Use at most N calibration images (sorted by name)." };
+        var bits = new Option<string>("--bits") { Description = "Bit policy: M{b}F{b}L{b} (AQD shorthand: middle, first, last layers) or one width; only 8 (M8F8L8) for now.", DefaultValueFactory = _ => "M8F8L8" };
+        var cmd = new Command("pack", "Pack an ONNX model into a model blob: an already-quantized one (QLinearConv, or QDQ: DequantizeLinear -> Conv -> [Relu] -> QuantizeLinear, MaxPool, GlobalAveragePool, Add), or a float one with --calibrate (Conv+BN+Relu/Clip, Add, MaxPool, GlobalAveragePool, Concat, Resize nearest 2x).")
+        {
+            model, outOption, name, labels, calibrate, method, percentile, mean, std, limit, bits,
+        };
+        cmd.SetAction(parse =>
+        {
+            var src = parse.GetValue(model)!;
+            var dst = parse.GetValue(outOption)!;
+            byte[] onnx;
+            string[]? labelLines = null;
+            try
+            {
+                onnx = File.ReadAllBytes(src.FullName);
+                if (parse.GetValue(labels) is { } lf)
+                {
+                    labelLines = [.. File.ReadAllLines(lf.FullName).Select(l => l.Trim()).Where(l => l.Length > 0)];
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"pack-model pack: {e.Message}");
+                return IoError;
+            }
+            try
+            {
+                error.WriteLine($"packing {src.Name} ({onnx.Length} bytes)...");
+                var packOptions = new PackOptions { Name = parse.GetValue(name), Labels = labelLines, SourceFileName = src.Name };
+                PackResult result;
+                if (parse.GetValue(calibrate) is { } folder)
+                {
+                    var images = CalibrationImages.List(folder.FullName, parse.GetValue(limit));
+                    int channels = Calibrator.InputShape(FloatOnnxGraph.Parse(onnx, src.Name)).C;
+                    var norm = new InputNormalization(
+                        ParseFloats(parse.GetValue(mean), "--mean", channels, 0f), ParseFloats(parse.GetValue(std), "--std", channels, 1f));
+                    result = FloatOnnxPacker.Pack(onnx, new FloatPackOptions
+                    {
+                        Pack = packOptions,
+                        Images = images,
+                        Normalization = norm,
+                        Method = parse.GetValue(method) == "percentile" ? CalibrationMethod.Percentile : CalibrationMethod.MinMax,
+                        Percentile = parse.GetValue(percentile),
+                        Bits = parse.GetValue(bits)!,
+                        Progress = (i, n, file) => error.Write($"\rcalibrating {i}/{n} {file}".PadRight(60) + (i == n ? "\n" : "")),
+                    }).Packed;
+                }
+                else
+                {
+                    result = QuantizedOnnxPacker.Pack(onnx, packOptions);
+                }
+                foreach (var note in result.Notes)
+                {
+                    error.WriteLine($"note: {note}");
+                }
+                File.WriteAllBytes(dst.FullName, result.Blob);
+                output.WriteLine($"{dst}: {result.OpCount} ops, {result.Blob.Length} bytes");
+                return Ok;
+            }
+            catch (OnnxImportException e)
+            {
+                error.WriteLine($"pack-model pack: {src.Name}: {e.Message}");
+                return ImportError;
+            }
+            catch (Exception e) when (e is ArgumentException or BlobFormatException or AQD.Edge.Model.Metadata.ModelMetadataException)
+            {
+                error.WriteLine($"pack-model pack: {src.Name}: {e.Message}");
+                return ImportError;
+            }
+            catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException or FormatException
+                or SixLabors.ImageSharp.ImageFormatException or SixLabors.ImageSharp.UnknownImageFormatException)
+            {
+                error.WriteLine($"pack-model pack: {e.Message}");
+                return IoError;
+            }
+            catch (IOException e)
+            {
+                error.WriteLine($"pack-model pack: cannot write {dst}: {e.Message}");
+                return IoError;
+            }
+        });
+        return cmd;
+    }
+
+    private static float[] ParseFloats(string? text, string option, int channels, float fallback)
+    {
+        if (text is null)
+        {
+            return [.. Enumerable.Repeat(fallback, channels)];
+        }
+        var v = text.Split(',').Select(t => float.Parse(t.Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return v.Length == channels ? v : v.Length == 1 ? [.. Enumerable.Repeat(v[0], channels)]
+            : throw new ArgumentException($"{option} has {v.Length} values; the model input has {channels} channels.");
+    }
+}

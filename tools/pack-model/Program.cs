@@ -1,0 +1,3 @@
+using AQD.Edge.PackModel;
+
+return PackModelCli.Run(args, Console.Out, Console.Error);
