@@ -48,6 +48,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     private long _delivered;
     private long _connects;
     private long _connectFailures;
+    private long _queueWriteFailures;
     private volatile bool _online;
     private int _onlineRequested;
 
@@ -71,7 +72,8 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     /// <summary>Port of the embedded broker, null when an external broker is used.</summary>
     public int? EmbeddedBrokerPort => _broker?.Port;
     public int QueueDepth => _queue?.Count ?? 0;
-    public long DroppedEvents => _queue?.Dropped ?? 0;
+    /// <summary>Events lost: dropped by the full queue (oldest first) or not writable to disk.</summary>
+    public long DroppedEvents => (_queue?.Dropped ?? 0) + Interlocked.Read(ref _queueWriteFailures);
     public long CorruptQueueRecords => _queue?.CorruptRecords ?? 0;
     /// <summary>Events the broker acknowledged since start.</summary>
     public long DeliveredEvents => Interlocked.Read(ref _delivered);
@@ -100,7 +102,17 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     public void PublishEvent(ObjectEvent ev)
     {
         var queue = _queue ?? throw new InvalidOperationException("Not started.");
-        queue.Enqueue(Topics.Events, JsonSerializer.SerializeToUtf8Bytes(ev, MessagingJsonContext.Default.ObjectEvent));
+        try
+        {
+            queue.Enqueue(Topics.Events, JsonSerializer.SerializeToUtf8Bytes(ev, MessagingJsonContext.Default.ObjectEvent));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Disk full or read-only: the pipeline goes on; the event is lost and counted.
+            Interlocked.Increment(ref _queueWriteFailures);
+            LogQueueWriteFailed(e.Message);
+            return;
+        }
         Signal();
     }
 
@@ -485,6 +497,9 @@ public sealed partial class MqttPublisher : IAsyncDisposable
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Broker announced this device offline while connected (late Last Will); re-announcing online")]
     private partial void LogStrayOffline();
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Event queue write failed ({Error}); event dropped")]
+    private partial void LogQueueWriteFailed(string error);
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Stats publish failed: {Error}")]
     private partial void LogStatsFailed(string error);

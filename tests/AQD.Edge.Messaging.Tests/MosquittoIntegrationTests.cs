@@ -145,6 +145,23 @@ public sealed class MosquittoIntegrationTests : IDisposable
     }
 
     [Fact]
+    public async Task State_set_while_the_broker_is_away_is_sent_on_connect()
+    {
+        int port = EmbeddedBroker.FreeLoopbackPort(); // nothing listens yet
+        var ct = TestContext.Current.CancellationToken;
+        await using var pub = Publisher(Options(port));
+        await pub.StartAsync(ct);
+        await pub.PublishSnapshotAsync("front", "car", new byte[] { 0xFF, 0xD8, 1, 2, 3 }, ct);
+        await pub.PublishCountAsync("front", "car", 3, ct);
+        await using var broker = await Mosquitto.StartAsync(port: port);
+        await WaitConnected(pub);
+        await using var late = await TestSubscriber.ConnectAsync(broker.Port, "aqd/testdev/front/#");
+        await late.WaitForAsync(s => s.Messages.Count >= 2, "retained snapshot and count");
+        Assert.Equal([0xFF, 0xD8, 1, 2, 3], Assert.Single(late.On("aqd/testdev/front/car/snapshot")).Payload);
+        Assert.Equal("3", Assert.Single(late.On("aqd/testdev/front/car")).Text);
+    }
+
+    [Fact]
     public async Task Last_will_offline_when_the_connection_dies_uncleanly_then_online_again()
     {
         await using var broker = await Mosquitto.StartAsync();
