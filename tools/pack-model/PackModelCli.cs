@@ -167,8 +167,8 @@ public static class PackModelCli
         var reference = new Option<FileInfo>("--reference") { Description = "The ONNX model it was packed from (float, or QDQ / QLinearConv: then ONNX Runtime runs that quantized model).", Required = true };
         var images = new Option<DirectoryInfo>("--images") { Description = "Folder of photos (jpg/png/bmp), preprocessed as for calibration (stretch, the blob's mean/std).", Required = true };
         var limit = new Option<int?>("--limit") { Description = "Use at most N images (sorted by name)." };
-        var minSqnr = new Option<double>("--min-sqnr") { Description = $"Fail when an output's SQNR (worst image) is below this, in dB (default {ModelVerifier.DefaultMinSqnrDb}).", DefaultValueFactory = _ => ModelVerifier.DefaultMinSqnrDb };
-        var minCos = new Option<double>("--min-cosine") { Description = $"Fail when an output's cosine similarity (worst image) is below this (default {ModelVerifier.DefaultMinCosine}).", DefaultValueFactory = _ => ModelVerifier.DefaultMinCosine };
+        var minSqnr = new Option<double>("--min-sqnr") { Description = "Fail when an output's SQNR (worst image) is below this, in dB.", DefaultValueFactory = _ => ModelVerifier.DefaultMinSqnrDb };
+        var minCos = new Option<double>("--min-cosine") { Description = "Fail when an output's cosine similarity (worst image) is below this.", DefaultValueFactory = _ => ModelVerifier.DefaultMinCosine };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
         var cmd = new Command("verify", "Run the blob with the integer engine and the reference ONNX model with ONNX Runtime on the same images; print per-layer SQNR and cosine (blob tensors matched to ONNX tensors by name) and output agreement. " +
             $"Exit code {VerifyFailed} when an output is below --min-sqnr or --min-cosine (the first layer below them is named).")
