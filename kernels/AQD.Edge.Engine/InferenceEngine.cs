@@ -163,6 +163,17 @@ public sealed class InferenceEngine
         }
     }
 
+    /// <summary>Number of steps of <see cref="Run()"/>: one per op, step i runs op <c>Graph.ExecutionOrder[i]</c>.</summary>
+    public int StepCount => ops.Length;
+
+    /// <summary>
+    /// Runs step <paramref name="step"/> only (for verification tools and debugging). Running steps
+    /// 0..StepCount-1 in order equals <see cref="Run()"/>; right after step i the outputs of op
+    /// <c>Graph.ExecutionOrder[i]</c> are live and readable through <see cref="Tensor"/> (later steps may
+    /// reuse their arena bytes).
+    /// </summary>
+    public void RunStep(int step) => ops[step].Run(arena);
+
     /// <summary>Copies <paramref name="input"/> into the single graph input, runs, and returns output 0 (a span into the arena).</summary>
     public ReadOnlySpan<byte> Run(ReadOnlySpan<byte> input)
     {

@@ -100,4 +100,30 @@ public class EngineTests
         var e = Assert.Throws<ArgumentException>(() => engine.Run(new byte[3]));
         Assert.Contains("800", e.Message);
     }
+
+    [Fact]
+    public void RunningEveryStepEqualsRunAndEachOpOutputIsReadableAfterItsStep()
+    {
+        var model = new SyntheticModel();
+        var engine = Load(model.Write());
+        var stepwise = Load(model.Write());
+        Assert.Equal(engine.Graph.Ops.Count, stepwise.StepCount);
+        byte[] input = SyntheticModel.RandomInput(7);
+        byte[] expected = engine.Run(input).ToArray();
+        byte[] expectedPool = engine.Output(1).ToArray();
+        input.CopyTo(stepwise.Input(0));
+        var afterStep = new Dictionary<int, byte[]>();
+        for (int step = 0; step < stepwise.StepCount; step++)
+        {
+            stepwise.RunStep(step);
+            foreach (int id in stepwise.Graph.Ops[stepwise.Graph.ExecutionOrder[step]].Outputs)
+            {
+                afterStep[id] = stepwise.Tensor(id).ToArray();
+            }
+        }
+        Assert.Equal(expected, stepwise.Output(0).ToArray());
+        Assert.Equal(expectedPool, stepwise.Output(1).ToArray());
+        Assert.Equal(expected, afterStep[stepwise.Graph.Outputs[0]]);
+        Assert.Equal(expectedPool, afterStep[stepwise.Graph.Outputs[1]]);
+    }
 }

@@ -1,16 +1,18 @@
 using System.CommandLine;
 using AQD.Edge.Model.Container;
 using AQD.Edge.Onnx.Import;
+using Microsoft.ML.OnnxRuntime;
 
 namespace AQD.Edge.PackModel;
 
 /// <summary>
 /// The pack-model command tree. <see cref="Run"/> is what Program calls; tests call it in-process
-/// with their own writers. Exit codes: 0 ok, 1 usage or I/O error, 2 invalid blob, 3 model not importable.
+/// with their own writers. Exit codes: 0 ok, 1 usage or I/O error, 2 invalid blob, 3 model not importable
+/// (or, for verify, not comparable), 4 verify: an output below the thresholds.
 /// </summary>
 public static class PackModelCli
 {
-    public const int Ok = 0, IoError = 1, BadBlob = 2, ImportError = 3;
+    public const int Ok = 0, IoError = 1, BadBlob = 2, ImportError = 3, VerifyFailed = 4;
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
@@ -23,6 +25,7 @@ public static class PackModelCli
         var root = new RootCommand("AQD.Edge model packer: ONNX -> .aqd model blob, and blob inspection.");
         root.Subcommands.Add(InspectCommand(output, error));
         root.Subcommands.Add(PackCommand(output, error));
+        root.Subcommands.Add(VerifyCommand(output, error));
         return root;
     }
 
@@ -153,6 +156,69 @@ public static class PackModelCli
             catch (IOException e)
             {
                 error.WriteLine($"pack-model pack: cannot write {dst}: {e.Message}");
+                return IoError;
+            }
+        });
+        return cmd;
+    }
+
+    private static Command VerifyCommand(TextWriter output, TextWriter error)
+    {
+        var model = new Argument<FileInfo>("model") { Description = "The .aqd model blob." };
+        var reference = new Option<FileInfo>("--reference") { Description = "The ONNX model it was packed from (float, or QDQ / QLinearConv: then ONNX Runtime runs that quantized model).", Required = true };
+        var images = new Option<DirectoryInfo>("--images") { Description = "Folder of photos (jpg/png/bmp), preprocessed as for calibration (stretch, the blob's mean/std).", Required = true };
+        var limit = new Option<int?>("--limit") { Description = "Use at most N images (sorted by name)." };
+        var minSqnr = new Option<double>("--min-sqnr") { Description = "Fail when an output's SQNR (worst image) is below this, in dB.", DefaultValueFactory = _ => ModelVerifier.DefaultMinSqnrDb };
+        var minCos = new Option<double>("--min-cosine") { Description = "Fail when an output's cosine similarity (worst image) is below this.", DefaultValueFactory = _ => ModelVerifier.DefaultMinCosine };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
+        var cmd = new Command("verify", "Run the blob with the integer engine and the reference ONNX model with ONNX Runtime on the same images; print per-layer SQNR and cosine (blob tensors matched to ONNX tensors by name) and output agreement. " +
+            $"Exit code {VerifyFailed} when an output is below --min-sqnr or --min-cosine (the first layer below them is named).")
+        {
+            model, reference, images, limit, minSqnr, minCos, json,
+        };
+        cmd.SetAction(parse =>
+        {
+            var blobFile = parse.GetValue(model)!;
+            var refFile = parse.GetValue(reference)!;
+            byte[] blob, onnx;
+            IReadOnlyList<string> files;
+            try
+            {
+                blob = File.ReadAllBytes(blobFile.FullName);
+                onnx = File.ReadAllBytes(refFile.FullName);
+                files = CalibrationImages.List(parse.GetValue(images)!.FullName, parse.GetValue(limit));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"pack-model verify: {e.Message}");
+                return IoError;
+            }
+            try
+            {
+                bool asJson = parse.GetValue(json);
+                var report = ModelVerifier.Verify(blob, blobFile.Name, onnx, refFile.Name, files, parse.GetValue(minSqnr), parse.GetValue(minCos),
+                    asJson ? null : (i, n, f) => error.Write($"\rverifying {i}/{n} {f}".PadRight(60) + (i == n ? "\n" : "")));
+                output.Write(asJson ? ModelVerifier.ToJson(report) + Environment.NewLine : ModelVerifier.ToText(report));
+                if (!report.Passed)
+                {
+                    error.WriteLine($"pack-model verify: {string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"output '{o.Tensor}' SQNR {o.SqnrDb:F1} dB, cosine {o.Cosine:F4}"))} " +
+                        $"below the thresholds (SQNR {report.MinSqnrDb} dB, cosine {report.MinCosine}); first failing layer: '{report.FirstFailingLayer}'.");
+                }
+                return report.Passed ? Ok : VerifyFailed;
+            }
+            catch (BlobFormatException e)
+            {
+                error.WriteLine($"pack-model verify: invalid blob: {e.Message}");
+                return BadBlob;
+            }
+            catch (Exception e) when (e is OnnxImportException or OnnxRuntimeException)
+            {
+                error.WriteLine($"pack-model verify: {e.Message}");
+                return ImportError;
+            }
+            catch (Exception e) when (e is SixLabors.ImageSharp.ImageFormatException or SixLabors.ImageSharp.UnknownImageFormatException)
+            {
+                error.WriteLine($"pack-model verify: {e.Message}");
                 return IoError;
             }
         });

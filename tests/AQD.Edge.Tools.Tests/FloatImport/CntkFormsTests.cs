@@ -34,7 +34,7 @@ public class CntkFormsTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void CliBgrOptionWritesBgrColorOrderAndBgrMean()
+    public void CliBgrOptionWritesBgrColorOrderAndVerifyHonoursIt()
     {
         Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime runs on x64 only here.");
         var dir = Directory.CreateTempSubdirectory("cntkforms-test");
@@ -44,11 +44,18 @@ public class CntkFormsTests(ITestOutputHelper output)
             File.WriteAllBytes(onnx, Trunk().AveragePool(4).Finish());
             var o = new StringWriter();
             var e = new StringWriter();
-            int code = AQD.Edge.PackModel.PackModelCli.Run(["pack", onnx, "-o", blob, "--calibrate", FloatImportTests.ImageFolder(), "--bgr", "--mean", "104,117,123", "--limit", "1"], o, e);
+            int code = AQD.Edge.PackModel.PackModelCli.Run(["pack", onnx, "-o", blob, "--calibrate", FloatImportTests.ImageFolder(), "--bgr", "--mean", "104,117,123"], o, e);
             Assert.True(code == 0, e.ToString());
             var meta = BlobReader.Open(File.ReadAllBytes(blob), "net.aqd").Metadata.Preprocessing;
             Assert.Equal("BGR", meta.ColorOrder);
             Assert.Equal([104000, 117000, 123000], meta.MeanMilli);
+
+            // verify reads the color order from the metadata: the reference gets the same BGR input.
+            o = new StringWriter();
+            e = new StringWriter();
+            code = AQD.Edge.PackModel.PackModelCli.Run(["verify", blob, "--reference", onnx, "--images", FloatImportTests.ImageFolder()], o, e);
+            output.WriteLine(o.ToString() + e);
+            Assert.True(code == 0, e.ToString() + o);
         }
         finally
         {
