@@ -79,6 +79,24 @@ public static class ModelVerifier
             bgr: meta.Preprocessing.ColorOrder == "BGR");
         float inputScale = BitConverter.UInt32BitsToSingle(inputTensor.ScaleBits);
         bool floatNormalized = inputType == DT.Float && norm.Scale == inputScale && norm.ZeroPoint == inputTensor.Format.ZeroPoint;
+        // A float model that normalizes its input itself (Sub / Mul by constants, folded into the blob
+        // input): the reference gets the input before that normalization.
+        (float[] Scale, float[] Offset)? affine = null;
+        if (inputType == DT.Float)
+        {
+            try
+            {
+                if (new FloatOnnxGraph(model).InputAffine is { } a)
+                {
+                    affine = (a.Scale, a.Offset);
+                    notes.Add($"the model normalizes its input in the graph ({string.Join(", ", a.Nodes.Select(n => n.OpType))}); the reference is fed the input before it.");
+                }
+            }
+            catch (OnnxImportException)
+            {
+                // not a model the float importer reads: no in-graph normalization to undo
+            }
+        }
         if (inputType == DT.Float && !floatNormalized)
         {
             notes.Add($"the blob input's quantization (scale {inputScale}, zero point {inputTensor.Format.ZeroPoint}) is not the metadata's normalization: " +
@@ -143,7 +161,7 @@ public static class ModelVerifier
                     ours[k] = Dequantize(engine.Tensor(compared[k].Tensor.Id), compared[k].Tensor);
                 }
             }
-            using var x = ReferenceInput(inputType, floatNormalized, norm, px, q, inputTensor, c, h, w);
+            using var x = ReferenceInput(inputType, floatNormalized, norm, affine, px, q, inputTensor, c, h, w);
             using var results = session.Run(runOptions, [onnxInput.Name], [x], names);
             var refs = names.Select((n, j) => ReadReference(results[j], compared.First(cm => cm.Tensor.Name == n).Tensor, n)).ToList();
             for (k = 0; k < compared.Count; k++)
@@ -253,7 +271,8 @@ public static class ModelVerifier
         return f;
     }
 
-    private static OrtValue ReferenceInput(DT type, bool floatNormalized, InputNormalization norm, byte[] px, byte[] q, GraphTensor input, int c, int h, int w)
+    private static OrtValue ReferenceInput(DT type, bool floatNormalized, InputNormalization norm, (float[] Scale, float[] Offset)? affine,
+        byte[] px, byte[] q, GraphTensor input, int c, int h, int w)
     {
         long[] shape = [1, c, h, w];
         if (type == DT.Uint8)
@@ -264,13 +283,25 @@ public static class ModelVerifier
         {
             throw new OnnxImportException($"reference input type {type} is not supported (float or uint8).");
         }
+        float[] x;
         if (floatNormalized)
         {
-            return OrtValue.CreateTensorValueFromMemory(norm.ToFloatNchw(px, h, w), shape);
+            x = norm.ToFloatNchw(px, h, w);
         }
-        float scale = BitConverter.UInt32BitsToSingle(input.ScaleBits);
-        var x = q.Select(v => scale * (v - input.Format.ZeroPoint)).ToArray();
-        return OrtValue.CreateTensorValueFromMemory(OnnxLayout.HwcToChw<float>(x, h, w, c), shape);
+        else
+        {
+            float scale = BitConverter.UInt32BitsToSingle(input.ScaleBits);
+            x = OnnxLayout.HwcToChw<float>([.. q.Select(v => scale * (v - input.Format.ZeroPoint))], h, w, c);
+        }
+        if (affine is { } a)
+        {
+            for (int i = 0; i < x.Length; i++)
+            {
+                int ch = i / (h * w);
+                x[i] = (x[i] - a.Offset[ch]) / a.Scale[ch];
+            }
+        }
+        return OrtValue.CreateTensorValueFromMemory(x, shape);
     }
 
     /// <summary>The reference tensor as real NHWC values (quantized reference tensors dequantized with the blob tensor's parameters).</summary>

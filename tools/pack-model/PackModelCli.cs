@@ -80,7 +80,7 @@ public static class PackModelCli
         var bgr = new Option<bool>("--bgr") { Description = "The network takes B, G, R channels (CNTK/Caffe exports); --mean/--std are then in B, G, R order." };
         var limit = new Option<int?>("--limit") { Description = "Use at most N calibration images (sorted by name)." };
         var bits = new Option<string>("--bits") { Description = "Bit policy: M{b}F{b}L{b} (AQD shorthand: middle, first, last layers) or one width; only 8 (M8F8L8) for now.", DefaultValueFactory = _ => "M8F8L8" };
-        var cmd = new Command("pack", "Pack an ONNX model into a model blob: an already-quantized one (QLinearConv, or QDQ: DequantizeLinear -> Conv -> [Relu] -> QuantizeLinear, MaxPool, GlobalAveragePool, Add), or a float one with --calibrate (Conv+BN+Relu/Clip, zero Pad, Add, MaxPool, GlobalAveragePool / global AveragePool, Concat, Resize nearest 2x, Flatten/Reshape of the feature vector).")
+        var cmd = new Command("pack", "Pack an ONNX model into a model blob: an already-quantized one (QLinearConv, or QDQ: DequantizeLinear -> Conv -> [Relu] -> QuantizeLinear, MaxPool, GlobalAveragePool, Add), or a float one with --calibrate (per-channel Sub/Mul input normalization, Conv+BN+Relu/Clip, zero Pad, Add, MaxPool, GlobalAveragePool / global AveragePool, Concat, Resize nearest 2x, Flatten/Reshape of the feature vector).")
         {
             model, outOption, name, labels, calibrate, method, percentile, mean, std, bgr, limit, bits,
         };

@@ -166,15 +166,71 @@ public class CntkFormsTests(ITestOutputHelper output)
         Assert.Contains("read by MaxPool", e2.Message);
     }
 
-    /// <summary>Packs both models with the same calibration, runs both blobs on every photo: identical bytes.</summary>
-    private void AssertSameEngineOutputs(byte[] plain, byte[] variant, string what)
+    [Fact]
+    public void InGraphSubAndMulInputNormalizationFoldsIntoTheInputQuantization()
+    {
+        Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime runs on x64 only here.");
+        float[] mean = [123.675f, 116.28f, 103.53f], std = [58.395f, 57.12f, 57.375f];
+        var plain = Trunk().GlobalAveragePool().Finish();
+        var m = ModelProto.Parser.ParseFrom(plain);
+        m.Graph.Initializer.Add(OnnxTensors.Float("norm_mean", mean, 1, 3, 1, 1));
+        m.Graph.Initializer.Add(OnnxTensors.Float("norm_invstd", [.. std.Select(v => 1 / v)], 3, 1, 1));
+        var sub = new NodeProto { OpType = "Sub", Name = "norm_sub" };
+        sub.Input.AddRange(["x", "norm_mean"]);
+        sub.Output.Add("x_centered");
+        var mul = new NodeProto { OpType = "Mul", Name = "norm_mul" };
+        mul.Input.AddRange(["norm_invstd", "x_centered"]);
+        mul.Output.Add("x_normalized");
+        m.Graph.Node.First(n => n.OpType == "Conv").Input[0] = "x_normalized";
+        m.Graph.Node.Insert(0, mul);
+        m.Graph.Node.Insert(0, sub);
+        var graph = new FloatOnnxGraph(m);
+        var affine = Assert.NotNull(graph.InputAffine);
+        Assert.Equal(2, affine.Nodes.Length);
+        var imageNet = new InputNormalization(mean, std);
+        var b = AssertSameEngineOutputs(plain, m.ToByteArray(), "in-graph Sub + Mul normalization", imageNet, InputNormalization.Identity(3), maxDiff: 1);
+        Assert.Equal([123675, 116280, 103530], b.Metadata.Preprocessing.MeanMilli);
+        Assert.Equal([58395, 57120, 57375], b.Metadata.Preprocessing.StdMilli);
+
+        // verify feeds the reference the input before the model's own normalization.
+        var dir = Directory.CreateTempSubdirectory("cntkforms-norm");
+        try
+        {
+            string onnx = Path.Combine(dir.FullName, "norm.onnx"), blob = Path.Combine(dir.FullName, "norm.aqd");
+            File.WriteAllBytes(onnx, m.ToByteArray());
+            var (o, e0) = (new StringWriter(), new StringWriter());
+            Assert.Equal(0, AQD.Edge.PackModel.PackModelCli.Run(["pack", onnx, "-o", blob, "--calibrate", FloatImportTests.ImageFolder()], o, e0));
+            (o, e0) = (new StringWriter(), new StringWriter());
+            int code = AQD.Edge.PackModel.PackModelCli.Run(["verify", blob, "--reference", onnx, "--images", FloatImportTests.ImageFolder()], o, e0);
+            output.WriteLine(o.ToString() + e0);
+            Assert.True(code == 0, e0.ToString() + o);
+            Assert.Contains("normalizes its input in the graph", o.ToString() + e0);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+
+        // A spatial constant (ML.NET's 224x224 mean image form) does not fold: a clear error.
+        m.Graph.Initializer.Remove(m.Graph.Initializer.Single(t => t.Name == "norm_mean"));
+        m.Graph.Initializer.Add(OnnxTensors.Float("norm_mean", new float[3 * 8 * 8], 1, 3, 8, 8));
+        var e = Assert.Throws<OnnxImportException>(() => new FloatOnnxGraph(m));
+        output.WriteLine(e.Message);
+        Assert.Contains("'norm_sub' (Sub): supported only by a per-channel constant", e.Message);
+    }
+
+    /// <summary>Packs both models with the same calibration, runs both blobs on every photo: identical bytes (or within maxDiff).</summary>
+    private BlobReader AssertSameEngineOutputs(byte[] plain, byte[] variant, string what,
+        InputNormalization? plainNorm = null, InputNormalization? variantNorm = null, int maxDiff = 0)
     {
         var images = CalibrationImages.List(FloatImportTests.ImageFolder());
-        var a = FloatOnnxPacker.Pack(plain, new FloatPackOptions { Images = images, Normalization = Bgr });
-        var b = FloatOnnxPacker.Pack(variant, new FloatPackOptions { Images = images, Normalization = Bgr });
+        var na = plainNorm ?? Bgr;
+        var nv = variantNorm ?? Bgr;
+        var a = FloatOnnxPacker.Pack(plain, new FloatPackOptions { Images = images, Normalization = na });
+        var b = FloatOnnxPacker.Pack(variant, new FloatPackOptions { Images = images, Normalization = nv });
         var ra = BlobReader.Open(a.Packed.Blob, "plain");
         var rb = BlobReader.Open(b.Packed.Blob, "variant");
-        Assert.Equal("BGR", rb.Metadata.Preprocessing.ColorOrder);
+        Assert.Equal(nv.ColorOrder, rb.Metadata.Preprocessing.ColorOrder);
         var ea = InferenceEngine.Load(ra);
         var eb = InferenceEngine.Load(rb);
         // ONNX Runtime agrees the variant is the same float function.
@@ -184,18 +240,26 @@ public class CntkFormsTests(ITestOutputHelper output)
         foreach (var img in images)
         {
             var px = CalibrationImages.LoadHwc(img, 8, 8, 3);
-            ea.Run(Bgr.Quantize(px));
-            eb.Run(Bgr.Quantize(px));
-            Assert.Equal(ea.Output(0).ToArray(), eb.Output(0).ToArray());
-            using var x = OrtValue.CreateTensorValueFromMemory(Bgr.ToFloatNchw(px, 8, 8), [1, 3, 8, 8]);
-            using var ya = sa.Run(ro, ["x"], [x], [sa.OutputMetadata.Keys.Single()]);
-            using var yb = sb.Run(ro, ["x"], [x], [sb.OutputMetadata.Keys.Single()]);
+            ea.Run(a.Input.Quantize(px));
+            eb.Run(b.Input.Quantize(px));
+            var oa = ea.Output(0).ToArray();
+            var ob = eb.Output(0).ToArray();
+            Assert.Equal(oa.Length, ob.Length);
+            for (int i = 0; i < oa.Length; i++)
+            {
+                Assert.True(Math.Abs(oa[i] - ob[i]) <= maxDiff, $"{what} {Path.GetFileName(img)} [{i}]: plain {oa[i]}, variant {ob[i]} (max difference {maxDiff})");
+            }
+            using var xa = OrtValue.CreateTensorValueFromMemory(na.ToFloatNchw(px, 8, 8), [1, 3, 8, 8]);
+            using var xb = OrtValue.CreateTensorValueFromMemory(nv.ToFloatNchw(px, 8, 8), [1, 3, 8, 8]);
+            using var ya = sa.Run(ro, ["x"], [xa], [sa.OutputMetadata.Keys.Single()]);
+            using var yb = sb.Run(ro, ["x"], [xb], [sb.OutputMetadata.Keys.Single()]);
             var fa = ya[0].GetTensorDataAsSpan<float>().ToArray();
             var fb = yb[0].GetTensorDataAsSpan<float>().ToArray();
             Assert.Equal(fa.Length, fb.Length);
             for (int i = 0; i < fa.Length; i++) { Assert.Equal(fa[i], fb[i], 1e-4f); }
         }
-        output.WriteLine($"{what}: {images.Count} photos, engine outputs identical to the plain net ({a.Packed.OpCount} vs {b.Packed.OpCount} ops)");
+        output.WriteLine($"{what}: {images.Count} photos, engine outputs {(maxDiff == 0 ? "identical to" : $"within {maxDiff} of")} the plain net ({a.Packed.OpCount} vs {b.Packed.OpCount} ops)");
+        return rb;
     }
 
     /// <summary>Appends a node reading the (single) graph output, which becomes the new output (shape left open).</summary>

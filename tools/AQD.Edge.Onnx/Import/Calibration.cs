@@ -76,6 +76,20 @@ public sealed class InputNormalization
 
     public int ZeroPoint { get; }
 
+    /// <summary>
+    /// This normalization followed by x' = scale[c] x + offset[c] (a model's in-graph Sub / Mul
+    /// normalization): mean' = mean - offset std / scale, std' = std / scale (scale must be positive).
+    /// </summary>
+    public InputNormalization Then(float[] scale, float[] offset)
+    {
+        if (scale.Length != Mean.Length || offset.Length != Mean.Length || scale.Any(v => !(v > 0)))
+        {
+            throw new ArgumentException($"the in-graph input normalization must have one positive scale per channel ({Mean.Length}); got scales [{string.Join(", ", scale)}].");
+        }
+        return new InputNormalization([.. Mean.Select((m, c) => (float)(m - offset[c] * (double)Std[c] / scale[c]))],
+            [.. Std.Select((d, c) => (float)(d / (double)scale[c]))], Bgr);
+    }
+
     public static InputNormalization Identity(int channels)
         => new([.. Enumerable.Repeat(0f, channels)], [.. Enumerable.Repeat(1f, channels)]);
 

@@ -25,14 +25,16 @@ public sealed record FloatLayer(FloatLayerKind Kind, NodeProto Node, string[] In
 /// (CNTK's ResNet head) is a GlobalAveragePool, checked against the input size at emission; opset-8
 /// BatchNormalization (spatial = 1) folds like the later form; Flatten (axis 1) or Reshape of a 1x1xC
 /// tensor (a classifier's feature vector) is a view sharing the input's blob tensor; a zero constant
-/// Pad of H and W read only by Convs is added to their per-side padding; Identity is an alias. Any other op is reported: all
+/// Pad of H and W read only by Convs is added to their per-side padding; a chain of Sub / Add / Mul /
+/// Div by per-channel constants right at the graph input (in-graph mean/std normalization) becomes
+/// <see cref="InputAffine"/>, folded into the blob input's quantization; Identity is an alias. Any other op is reported: all
 /// unsupported nodes in one <see cref="OnnxImportException"/>.
 /// </summary>
 public sealed class FloatOnnxGraph
 {
     private static readonly HashSet<string> SupportedOps =
     [
-        "Conv", "BatchNormalization", "Relu", "Clip", "Add", "MaxPool", "GlobalAveragePool", "AveragePool", "Concat", "Resize", "Flatten", "Reshape", "Pad", "Constant", "Identity",
+        "Conv", "BatchNormalization", "Relu", "Clip", "Add", "MaxPool", "GlobalAveragePool", "AveragePool", "Concat", "Resize", "Flatten", "Reshape", "Pad", "Sub", "Mul", "Div", "Constant", "Identity",
     ];
 
     private readonly Dictionary<string, TensorProto> constants = [];
@@ -75,6 +77,11 @@ public sealed class FloatOnnxGraph
                 (consumers.TryGetValue(i, out var l) ? l : consumers[i] = []).Add(n);
             }
         }
+        foreach (var n in graph.Node.Where(n => n.OpType == "Constant" && n.Attribute.FirstOrDefault(a => a.Name == "value")?.T is not null))
+        {
+            constants[n.Output[0]] = n.Attribute.First(a => a.Name == "value").T;
+        }
+        InputAffine = FoldInputNormalization();
         foreach (var n in graph.Node)
         {
             if (fused.Contains(n))
@@ -95,6 +102,13 @@ public sealed class FloatOnnxGraph
     }
 
     public ModelProto Model { get; }
+
+    /// <summary>
+    /// The in-graph input normalization, if the graph input first goes through Sub / Add / Mul / Div by
+    /// per-channel constants: the network sees Scale[c] * x + Offset[c] (x = the graph input), and the
+    /// layers read that tensor as the blob input. Null when there is no such chain.
+    /// </summary>
+    public (float[] Scale, float[] Offset, string Output, NodeProto[] Nodes)? InputAffine { get; }
 
     public ValueInfoProto Input { get; }
 
@@ -188,6 +202,8 @@ public sealed class FloatOnnxGraph
                 CheckResize(n, ins);
                 Layers.Add(new FloatLayer(FloatLayerKind.ResizeNearest2x, n, [ins[0]], n.Output[0]));
                 break;
+            case "Sub" or "Mul" or "Div":
+                throw new OnnxImportException($"node '{n.Name}' ({n.OpType}): supported only by a per-channel constant, in the chain that starts at the graph input (in-graph input normalization).");
             default: // BatchNormalization, Relu, Clip not fused into a preceding Conv / Add
                 throw new OnnxImportException($"node '{n.Name}' ({n.OpType}): supported only right after a Conv" +
                     (n.OpType == "BatchNormalization" ? " (folded into its weights and bias) whose output nothing else reads." : " or Add (fused as its output clamp)."));
@@ -246,6 +262,54 @@ public sealed class FloatOnnxGraph
         }
         var (y, relu, clampMax) = FuseActivation(output);
         Layers.Add(new FloatLayer(FloatLayerKind.Conv, n, [input], y, new FloatConv(w, b, m, cg, kh, kw), relu, clampMax, ExtraPads: extraPads));
+    }
+
+    private (float[] Scale, float[] Offset, string Output, NodeProto[] Nodes)? FoldInputNormalization()
+    {
+        var dims = Input.Type?.TensorType?.Shape?.Dim;
+        if (dims is null || dims.Count != 4 || dims[1].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
+        {
+            return null;
+        }
+        int c = (int)dims[1].DimValue;
+        var scale = Enumerable.Repeat(1.0, c).ToArray();
+        var offset = new double[c];
+        var nodes = new List<NodeProto>();
+        string cur = Input.Name;
+        while (SoleConsumer(cur) is { OpType: "Sub" or "Add" or "Mul" or "Div" } n && n.Input.Count == 2)
+        {
+            int xi = n.Input[0] == cur ? 0 : 1;
+            if (n.Input[xi] != cur || !constants.TryGetValue(n.Input[1 - xi], out var kt) || xi == 1 && n.OpType is "Sub" or "Div")
+            {
+                break;
+            }
+            var k = OnnxTensorData.Floats(kt);
+            bool perChannel = k.Length == 1 || k.Length == c && kt.Dims.Count(d => d != 1) <= 1 && (kt.Dims.Count < 3 || kt.Dims[^3] == c);
+            if (!perChannel)
+            {
+                break;
+            }
+            for (int ch = 0; ch < c; ch++)
+            {
+                double v = k.Length == 1 ? k[0] : k[ch];
+                switch (n.OpType)
+                {
+                    case "Sub": offset[ch] -= v; break;
+                    case "Add": offset[ch] += v; break;
+                    case "Mul": scale[ch] *= v; offset[ch] *= v; break;
+                    case "Div": scale[ch] /= v; offset[ch] /= v; break;
+                }
+            }
+            nodes.Add(n);
+            fused.Add(n);
+            cur = n.Output[0];
+        }
+        if (nodes.Count == 0)
+        {
+            return null;
+        }
+        alias[cur] = Input.Name;
+        return ([.. scale.Select(v => (float)v)], [.. offset.Select(v => (float)v)], cur, [.. nodes]);
     }
 
     /// <summary>
@@ -359,6 +423,20 @@ public sealed class FloatOnnxGraph
     {
         var g = new GraphProto { Name = Model.Graph.Name + "_folded" };
         g.Input.Add(Input);
+        string Feed(string name) => name == Input.Name && InputAffine is { } a ? a.Output : name;
+        if (InputAffine is { } affine)
+        {
+            foreach (var n in affine.Nodes)
+            {
+                foreach (var i in n.Input.Where(i => constants.ContainsKey(i) && g.Initializer.All(t => t.Name != i)))
+                {
+                    var t = constants[i].Clone();
+                    t.Name = i;
+                    g.Initializer.Add(t);
+                }
+                g.Node.Add(n.Clone());
+            }
+        }
         foreach (var l in Layers)
         {
             string y = l.Output;
@@ -369,7 +447,7 @@ public sealed class FloatOnnxGraph
                 g.Initializer.Add(OnnxTensors.Float(p + "_w", c.Weights, c.M, c.Cg, c.Kh, c.Kw));
                 g.Initializer.Add(OnnxTensors.Float(p + "_b", c.Bias, c.M));
                 var conv = new NodeProto { OpType = "Conv", Name = p };
-                conv.Input.AddRange([l.Inputs[0], p + "_w", p + "_b"]);
+                conv.Input.AddRange([Feed(l.Inputs[0]), p + "_w", p + "_b"]);
                 conv.Output.Add(l.Relu ? p + "_pre" : y);
                 conv.Attribute.AddRange(l.Node.Attribute.Where(a => l.ExtraPads is null || a.Name != "pads"));
                 if (l.ExtraPads is { } extra)
@@ -395,7 +473,7 @@ public sealed class FloatOnnxGraph
             }
             var copy = l.Node.Clone();
             copy.Input.Clear();
-            copy.Input.AddRange(l.Inputs);
+            copy.Input.AddRange(l.Inputs.Select(Feed));
             foreach (var extra in l.Node.Input.Skip(l.Inputs.Length).Where(i => i.Length > 0).Select(Resolve))
             {
                 if (g.Initializer.All(t => t.Name != extra))

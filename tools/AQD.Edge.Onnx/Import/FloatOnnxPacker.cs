@@ -29,7 +29,7 @@ public sealed record FloatPackOptions
     public Action<int, int, string>? Progress { get; init; }
 }
 
-/// <summary>The blob plus what calibration decided.</summary>
+/// <summary>The blob plus what calibration decided; <c>Input</c> is the blob's normalization (including an in-graph one).</summary>
 public sealed record FloatPackResult(PackResult Packed, InputNormalization Input, IReadOnlyDictionary<string, TensorRange> Ranges,
     IReadOnlyList<QTensor> Outputs);
 
@@ -53,6 +53,17 @@ public static class FloatOnnxPacker
         var (c, _, _) = Calibrator.InputShape(graph);
         var norm = options.Normalization ?? InputNormalization.Identity(c);
         var ranges = Calibrator.Run(graph, options.Images, norm, options.Method, options.Percentile, options.Progress);
+        if (graph.InputAffine is { } affine)
+        {
+            try
+            {
+                norm = norm.Then(affine.Scale, affine.Offset);   // the blob input is the in-graph normalization's output
+            }
+            catch (ArgumentException e)
+            {
+                throw new OnnxImportException($"in-graph input normalization ({string.Join(", ", affine.Nodes.Select(n => $"'{n.Name}' ({n.OpType})"))}): {e.Message}");
+            }
+        }
         var quant = ChooseQuantization(graph, ranges, norm);
 
         var writer = new BlobWriter();
