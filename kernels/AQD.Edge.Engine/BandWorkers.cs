@@ -59,12 +59,12 @@ internal sealed class BandWorkers : IDisposable
     /// <summary>First unit of band <paramref name="band"/> of <paramref name="count"/> over <paramref name="units"/> units.</summary>
     public static int BandStart(int units, int band, int count) => (int)((long)units * band / count);
 
-    /// <summary>Splits <paramref name="w"/> into min(Participants, Units) bands and runs them; returns when all are done.</summary>
-    public void Run(IBandWork w)
+    /// <summary>Splits <paramref name="w"/> into min(Participants, Units, <paramref name="maxBands"/>) bands and runs them; returns when all are done.</summary>
+    public void Run(IBandWork w, int maxBands = int.MaxValue)
     {
         ObjectDisposedException.ThrowIf(stopping, this);
         int units = w.Units;
-        int n = Math.Min(Participants, units);
+        int n = Math.Min(Math.Min(Participants, units), maxBands);
         if (n <= 1)
         {
             w.RunBand(0, 0, units);

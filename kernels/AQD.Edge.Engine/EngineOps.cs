@@ -42,7 +42,13 @@ internal abstract class BandedOp : EngineOp, IBandWork
     public byte[] Arena = [];
     public int ScratchStride;
 
+    /// <summary>Bands this op is split into (1 = runs on the calling thread), set at load.</summary>
+    public int Bands = 1;
+
     public abstract int Units { get; }
+
+    /// <summary>Multiply-accumulates of one run (to decide whether splitting pays).</summary>
+    public abstract long Macs { get; }
 
     public override void Run(byte[] arena) => RunRows(arena, Scratch.In(arena), 0, Units);
 
@@ -56,6 +62,7 @@ internal sealed class ConvOp(QuantizedConv conv) : BandedOp
 {
     public override int ScratchBytes => conv.ScratchBytes;
     public override int Units => conv.Geometry.OutHeight;
+    public override long Macs => conv.Macs;
     protected override void RunRows(byte[] arena, Span<byte> scratch, int start, int end)
         => conv.Run(Inputs[0].In(arena), Output.In(arena), scratch, start, end);
 }
@@ -64,6 +71,7 @@ internal sealed class DepthwiseOp(DepthwiseConvolution dw) : BandedOp
 {
     public override int ScratchBytes => dw.ScratchBytes;
     public override int Units => dw.Geometry.OutHeight;
+    public override long Macs => dw.Geometry.Macs;
     protected override void RunRows(byte[] arena, Span<byte> scratch, int start, int end)
         => dw.Run(Inputs[0].In(arena), Output.In(arena), scratch, start, end);
 }

@@ -11,6 +11,14 @@ public sealed record EngineOptions
     /// </summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>
+    /// Smallest work worth a band of its own, in multiply-accumulates (default 2^18 = 262144): an op
+    /// of M MACs is split into at most max(1, M / MinMacsPerBand) bands, so small layers run on the
+    /// calling thread instead of paying the wake-up of a worker. 0 splits every conv/depthwise op
+    /// into Threads bands (as far as it has rows). Outputs do not depend on it.
+    /// </summary>
+    public long MinMacsPerBand { get; init; } = 1 << 18;
+
     /// <summary>The defaults: one thread.</summary>
     public static EngineOptions Default { get; } = new();
 
@@ -20,6 +28,11 @@ public sealed record EngineOptions
         {
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads,
                 $"EngineOptions.Threads must be between 1 and {maxThreads} (the processor count); got {Threads}.");
+        }
+        if (MinMacsPerBand < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MinMacsPerBand), MinMacsPerBand,
+                $"EngineOptions.MinMacsPerBand must be >= 0; got {MinMacsPerBand}.");
         }
     }
 }

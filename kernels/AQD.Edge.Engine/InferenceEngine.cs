@@ -125,14 +125,22 @@ public sealed class InferenceEngine : IDisposable
                 buffers.Add(new ArenaBuffer(t, -1, 0, (int)graph.Tensors[t].Bytes, first[t], Math.Max(first[t], last[t])));
             }
         }
+        foreach (var e in prepared)
+        {
+            if (e is BandedOp b)
+            {
+                long byMacs = options.MinMacsPerBand == 0 ? threads : Math.Max(1, b.Macs / options.MinMacsPerBand);
+                b.Bands = (int)Math.Min(Math.Min(threads, b.Units), byMacs);
+            }
+        }
         for (int step = 0; step < steps; step++)
         {
-            // A banded op gets one scratch region per thread, each starting 64-byte aligned.
+            // A split op gets one scratch region per band, each starting 64-byte aligned.
             int scratch = prepared[step].ScratchBytes;
             if (scratch > 0)
             {
-                int bytes = prepared[step] is BandedOp && threads > 1
-                    ? checked(threads * (int)ArenaPlanner.AlignUp(scratch))
+                int bytes = prepared[step] is BandedOp { Bands: > 1 } split
+                    ? checked(split.Bands * (int)ArenaPlanner.AlignUp(scratch))
                     : scratch;
                 buffers.Add(new ArenaBuffer(-1, order[step], 0, bytes, step, step));
             }
@@ -200,9 +208,9 @@ public sealed class InferenceEngine : IDisposable
         var pool = workers;
         foreach (var op in ops)
         {
-            if (pool is not null && op is BandedOp banded)
+            if (pool is not null && op is BandedOp { Bands: > 1 } banded)
             {
-                pool.Run(banded);
+                pool.Run(banded, banded.Bands);
             }
             else
             {

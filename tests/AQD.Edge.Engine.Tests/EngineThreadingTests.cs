@@ -11,9 +11,12 @@ namespace AQD.Edge.Engine.Tests;
 /// </summary>
 public class EngineThreadingTests
 {
-    private static InferenceEngine Load(int threads, SyntheticModel? model = null)
+    /// <summary>The synthetic model's ops are tiny, so MinMacsPerBand = 0 forces every conv/depthwise op to split.</summary>
+    private static InferenceEngine Load(int threads, SyntheticModel? model = null, long minMacsPerBand = 0)
         => InferenceEngine.Load(GraphReader.Read(BlobReader.Open((model ?? new SyntheticModel()).Write(), "synthetic.aqd")),
-            new EngineOptions { Threads = threads }, maxThreads: 8);
+            new EngineOptions { Threads = threads, MinMacsPerBand = minMacsPerBand }, maxThreads: 8);
+
+    private static ArenaBuffer[] ScratchBuffers(InferenceEngine e) => [.. e.Plan.Where(b => b.ScratchOfOp >= 0).OrderBy(b => b.ScratchOfOp)];
 
     [Fact]
     public void EveryThreadCountGivesBitIdenticalOutputs()
@@ -51,8 +54,8 @@ public class EngineThreadingTests
     {
         using var one = Load(1);
         using var three = Load(3);
-        var scratch1 = one.Plan.Where(b => b.ScratchOfOp >= 0).OrderBy(b => b.ScratchOfOp).ToArray();
-        var scratch3 = three.Plan.Where(b => b.ScratchOfOp >= 0).OrderBy(b => b.ScratchOfOp).ToArray();
+        var scratch1 = ScratchBuffers(one);
+        var scratch3 = ScratchBuffers(three);
         Assert.Equal(scratch1.Select(b => b.ScratchOfOp), scratch3.Select(b => b.ScratchOfOp));
         for (int i = 0; i < scratch1.Length; i++)
         {
@@ -67,6 +70,25 @@ public class EngineThreadingTests
                 Assert.False(plan[i].OverlapsInTime(plan[j]) && plan[i].OverlapsInMemory(plan[j]), $"{plan[i]} and {plan[j]} overlap.");
             }
         }
+    }
+
+    [Fact]
+    public void SmallOpsAreNotSplitAndMinMacsPerBandLimitsTheBands()
+    {
+        // conv1 has 57600 MACs, dw 14400, conv2 25600: the default (262144) splits none of them
+        using var one = Load(1);
+        using var byDefault = InferenceEngine.Load(GraphReader.Read(BlobReader.Open(new SyntheticModel().Write(), "s.aqd")),
+            new EngineOptions { Threads = 3 }, maxThreads: 8);
+        Assert.Equal(ScratchBuffers(one).Select(b => b.Size), ScratchBuffers(byDefault).Select(b => b.Size));
+        // 20000 MACs per band: conv1 gets 2 bands (57600 / 20000), conv2 1, dw 1
+        using var limited = Load(3, minMacsPerBand: 20000);
+        int[] expected = [.. ScratchBuffers(one).Select((b, i) => i == 0 ? 2 * (int)ArenaPlanner.AlignUp(b.Size) : b.Size)];
+        Assert.Equal(expected, ScratchBuffers(limited).Select(b => b.Size));
+        byte[] input = SyntheticModel.RandomInput(3);
+        byte[] reference = one.Run(input).ToArray();
+        Assert.Equal(reference, byDefault.Run(input).ToArray());
+        Assert.Equal(reference, limited.Run(input).ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => Load(2, minMacsPerBand: -1));
     }
 
     [Theory]
@@ -198,7 +220,7 @@ public class EngineThreadingAllocationTests
     public void TwoThreadInferenceAllocatesNothingAfterWarmUp()
     {
         using var engine = InferenceEngine.Load(GraphReader.Read(BlobReader.Open(new SyntheticModel().Write(), "s.aqd")),
-            new EngineOptions { Threads = 2 }, maxThreads: 8);
+            new EngineOptions { Threads = 2, MinMacsPerBand = 0 }, maxThreads: 8);
         byte[] input = SyntheticModel.RandomInput(9);
         for (int i = 0; i < 5; i++)
         {
