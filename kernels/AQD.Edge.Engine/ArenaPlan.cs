@@ -51,5 +51,5 @@ public static class ArenaPlanner
         return (result, (int)size);
     }
 
-    private static long AlignUp(long n) => (n + Alignment - 1) / Alignment * Alignment;
+    public static long AlignUp(long n) => (n + Alignment - 1) / Alignment * Alignment;
 }

@@ -31,17 +31,49 @@ internal abstract class EngineOp
     protected static bool Signed(ActivationFormat f) => f.Storage == ActivationStorage.Int8;
 }
 
-internal sealed class ConvOp(QuantizedConv conv) : EngineOp
+/// <summary>
+/// An op whose output rows can be computed in disjoint bands concurrently (<see cref="BandWorkers"/>).
+/// Its scratch slot holds one scratch region per participant, <see cref="ScratchStride"/> bytes apart
+/// (64-byte multiples), so participant p uses [Scratch.Offset + p * ScratchStride, + ScratchBytes).
+/// </summary>
+internal abstract class BandedOp : EngineOp, IBandWork
 {
-    public override int ScratchBytes => conv.ScratchBytes;
-    public override void Run(byte[] arena) => conv.Run(Inputs[0].In(arena), Output.In(arena), Scratch.In(arena));
+    /// <summary>The arena the bands run on (set at load; the engine's single arena).</summary>
+    public byte[] Arena = [];
+    public int ScratchStride;
+
+    /// <summary>Bands this op is split into (1 = runs on the calling thread), set at load.</summary>
+    public int Bands = 1;
+
+    public abstract int Units { get; }
+
+    /// <summary>Multiply-accumulates of one run (to decide whether splitting pays).</summary>
+    public abstract long Macs { get; }
+
+    public override void Run(byte[] arena) => RunRows(arena, Scratch.In(arena), 0, Units);
+
+    public void RunBand(int participant, int start, int end)
+        => RunRows(Arena, Arena.AsSpan(Scratch.Offset + participant * ScratchStride, ScratchBytes), start, end);
+
+    protected abstract void RunRows(byte[] arena, Span<byte> scratch, int start, int end);
 }
 
-internal sealed class DepthwiseOp(DepthwiseConvolution dw) : EngineOp
+internal sealed class ConvOp(QuantizedConv conv) : BandedOp
+{
+    public override int ScratchBytes => conv.ScratchBytes;
+    public override int Units => conv.Geometry.OutHeight;
+    public override long Macs => conv.Macs;
+    protected override void RunRows(byte[] arena, Span<byte> scratch, int start, int end)
+        => conv.Run(Inputs[0].In(arena), Output.In(arena), scratch, start, end);
+}
+
+internal sealed class DepthwiseOp(DepthwiseConvolution dw) : BandedOp
 {
     public override int ScratchBytes => dw.ScratchBytes;
-    public override void Run(byte[] arena)
-        => dw.Run(Inputs[0].In(arena), Output.In(arena), Scratch.In(arena), 0, dw.Geometry.OutHeight);
+    public override int Units => dw.Geometry.OutHeight;
+    public override long Macs => dw.Geometry.Macs;
+    protected override void RunRows(byte[] arena, Span<byte> scratch, int start, int end)
+        => dw.Run(Inputs[0].In(arena), Output.In(arena), scratch, start, end);
 }
 
 internal sealed class AddOp(QuantizedAddParams p, QuantizedAddVariant variant) : EngineOp

@@ -11,22 +11,30 @@ using AQD.Edge.Model.Graph;
 namespace AQD.Edge.Engine;
 
 /// <summary>
-/// Runs the graph of a model blob. <see cref="Load(BlobReader)"/> validates the graph
+/// Runs the graph of a model blob. <see cref="Load(BlobReader, EngineOptions?)"/> validates the graph
 /// (<see cref="GraphReader"/>), prepares every kernel (packed weights are wrapped in place: slices
 /// of the blob memory, which must outlive the engine), and plans ONE arena from tensor lifetimes
 /// (<see cref="ArenaPlanner"/>; each op's scratch is a buffer live during its step). After that,
 /// <see cref="Run()"/> executes the ops in <see cref="ModelGraph.ExecutionOrder"/> with no managed
-/// allocation. Not thread-safe: one engine runs one inference at a time (v1 is single-threaded).
+/// allocation. Not thread-safe: one engine runs one inference at a time. With
+/// <see cref="EngineOptions.Threads"/> = N &gt; 1, N - 1 persistent worker threads (started at load,
+/// stopped by <see cref="Dispose"/>) compute disjoint bands of output rows of every convolution and
+/// depthwise convolution together with the calling thread, each with its own scratch in the arena;
+/// the other ops run on the calling thread. Outputs are bit-identical for every thread count.
 /// </summary>
-public sealed class InferenceEngine
+public sealed class InferenceEngine : IDisposable
 {
     private readonly EngineOp[] ops;
+    private readonly BandWorkers? workers;
+    private bool disposed;
     private readonly byte[] arena;
     private readonly Slot[] tensorSlots;
     private readonly int[] inputs, outputs;
 
-    private InferenceEngine(ModelGraph graph, EngineOp[] ops, byte[] arena, Slot[] tensorSlots, ArenaBuffer[] plan, int arenaBytes)
+    private InferenceEngine(ModelGraph graph, EngineOp[] ops, byte[] arena, Slot[] tensorSlots, ArenaBuffer[] plan, int arenaBytes, int threads)
     {
+        Threads = threads;
+        workers = threads > 1 ? new BandWorkers(threads, "AQD.Edge.Engine") : null;
         Graph = graph;
         this.ops = ops;
         this.arena = arena;
@@ -39,6 +47,12 @@ public sealed class InferenceEngine
 
     public ModelGraph Graph { get; }
 
+    /// <summary>Threads an inference uses, the caller included (<see cref="EngineOptions.Threads"/>).</summary>
+    public int Threads { get; }
+
+    /// <summary>Worker threads currently alive: Threads - 1 after load, 0 after <see cref="Dispose"/>.</summary>
+    public int LiveWorkerThreads => workers?.LiveWorkers ?? 0;
+
     /// <summary>Planned arena size in bytes (the allocation is up to 64 bytes larger, for alignment).</summary>
     public int ArenaBytes { get; }
 
@@ -50,12 +64,25 @@ public sealed class InferenceEngine
 
     /// <summary>Loads the graph of an opened blob.</summary>
     /// <exception cref="BlobFormatException">The graph is invalid or a kernel refuses its parameters (names op and field).</exception>
-    public static InferenceEngine Load(BlobReader blob) => Load(GraphReader.Read(blob));
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="EngineOptions.Threads"/> is outside 1 .. <see cref="Environment.ProcessorCount"/>.</exception>
+    public static InferenceEngine Load(BlobReader blob, EngineOptions? options = null)
+    {
+        (options ?? EngineOptions.Default).Validate(Environment.ProcessorCount);
+        return Load(GraphReader.Read(blob), options);
+    }
 
     /// <summary>Prepares a validated graph.</summary>
-    public static InferenceEngine Load(ModelGraph graph)
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="EngineOptions.Threads"/> is outside 1 .. <see cref="Environment.ProcessorCount"/>.</exception>
+    public static InferenceEngine Load(ModelGraph graph, EngineOptions? options = null)
+        => Load(graph, options, Environment.ProcessorCount);
+
+    /// <summary>Tests: <paramref name="maxThreads"/> replaces the processor count as the thread limit (to test more bands than cores).</summary>
+    internal static InferenceEngine Load(ModelGraph graph, EngineOptions? options, int maxThreads)
     {
         ArgumentNullException.ThrowIfNull(graph);
+        options ??= EngineOptions.Default;
+        options.Validate(maxThreads);
+        int threads = options.Threads;
         var order = graph.ExecutionOrder;
         var prepared = new EngineOp[order.Count];
         var weightCache = new Dictionary<(WeightRef, ConvGeometry), PackedConvWeights>();
@@ -98,11 +125,24 @@ public sealed class InferenceEngine
                 buffers.Add(new ArenaBuffer(t, -1, 0, (int)graph.Tensors[t].Bytes, first[t], Math.Max(first[t], last[t])));
             }
         }
+        foreach (var e in prepared)
+        {
+            if (e is BandedOp b)
+            {
+                long byMacs = options.MinMacsPerBand == 0 ? threads : Math.Max(1, b.Macs / options.MinMacsPerBand);
+                b.Bands = (int)Math.Min(Math.Min(threads, b.Units), byMacs);
+            }
+        }
         for (int step = 0; step < steps; step++)
         {
-            if (prepared[step].ScratchBytes > 0)
+            // A split op gets one scratch region per band, each starting 64-byte aligned.
+            int scratch = prepared[step].ScratchBytes;
+            if (scratch > 0)
             {
-                buffers.Add(new ArenaBuffer(-1, order[step], 0, prepared[step].ScratchBytes, step, step));
+                int bytes = prepared[step] is BandedOp { Bands: > 1 } split
+                    ? checked(split.Bands * (int)ArenaPlanner.AlignUp(scratch))
+                    : scratch;
+                buffers.Add(new ArenaBuffer(-1, order[step], 0, bytes, step, step));
             }
         }
         var (plan, size) = ArenaPlanner.Plan(buffers);
@@ -131,8 +171,13 @@ public sealed class InferenceEngine
             e.Inputs = [.. op.Inputs.Select(t => tensorSlots[t])];
             e.Output = tensorSlots[op.Outputs[0]];
             e.Scratch = scratchSlots.GetValueOrDefault(order[step]);
+            if (e is BandedOp banded)
+            {
+                banded.Arena = arena;
+                banded.ScratchStride = (int)ArenaPlanner.AlignUp(banded.ScratchBytes);
+            }
         }
-        return new InferenceEngine(graph, prepared, arena, tensorSlots, plan, size);
+        return new InferenceEngine(graph, prepared, arena, tensorSlots, plan, size, threads);
     }
 
     private static unsafe int BaseOffset(byte[] pinnedArray)
@@ -154,12 +199,26 @@ public sealed class InferenceEngine
     public ReadOnlySpan<byte> Tensor(int id) => tensorSlots[id].In(arena);
 
     /// <summary>Runs every op once on the inputs already written through <see cref="Input"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
+    /// <remarks>An exception thrown in a worker's band is rethrown here after every band of that op finished.</remarks>
     public void Run()
     {
-        byte[] a = arena;
+        ObjectDisposedException.ThrowIf(disposed, this);
         foreach (var op in ops)
         {
-            op.Run(a);
+            RunOp(op);
+        }
+    }
+
+    private void RunOp(EngineOp op)
+    {
+        if (workers is not null && op is BandedOp { Bands: > 1 } banded)
+        {
+            workers.Run(banded, banded.Bands);
+        }
+        else
+        {
+            op.Run(arena);
         }
     }
 
@@ -172,7 +231,22 @@ public sealed class InferenceEngine
     /// <c>Graph.ExecutionOrder[i]</c> are live and readable through <see cref="Tensor"/> (later steps may
     /// reuse their arena bytes).
     /// </summary>
-    public void RunStep(int step) => ops[step].Run(arena);
+    public void RunStep(int step)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        RunOp(ops[step]);
+    }
+
+    /// <summary>Stops and joins the worker threads (idempotent). Not concurrently with <see cref="Run()"/>.</summary>
+    public void Dispose()
+    {
+        disposed = true;
+        workers?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>An engine dropped without <see cref="Dispose"/> still lets its workers exit.</summary>
+    ~InferenceEngine() => workers?.SignalStop();
 
     /// <summary>Copies <paramref name="input"/> into the single graph input, runs, and returns output 0 (a span into the arena).</summary>
     public ReadOnlySpan<byte> Run(ReadOnlySpan<byte> input)
