@@ -41,9 +41,13 @@ internal sealed class BandWorkers : IDisposable
         errors = new Exception?[participants];
         threads = new Thread[participants - 1];
         start = new ManualResetEventSlim[participants - 1];
+        // A ManualResetEventSlim creates its lock object the first time a Wait has to block; a
+        // 1 ms wait on the unset event does that now, so no Run ever allocates it later.
+        done.Wait(1);
         for (int i = 0; i < threads.Length; i++)
         {
             start[i] = new ManualResetEventSlim(false);
+            start[i].Wait(1);
             int participant = i + 1;
             threads[i] = new Thread(() => WorkerLoop(participant)) { IsBackground = true, Name = $"{name} worker {participant}" };
             threads[i].Start();
