@@ -19,6 +19,7 @@ public static class KernelFamilies
         new("depthwise-conv", Depthwise.DepthwiseKernels.Variants),
         new("gemm", Gemm.GemmKernels.Variants),
         new("global-average-pool", Pooling.GlobalAveragePoolKernels.Variants),
+        new("lookup-table", Elementwise.LookupTableKernels.Variants),
         new("max-pool", Pooling.MaxPoolKernels.Variants),
         new("quantized-add", Elementwise.QuantizedAddKernels.Variants),
         new("requantize-store", Requantize.RequantizeStore.Variants),

@@ -9,6 +9,13 @@ namespace AQD.Edge.Kernels.Requantize;
 /// fixed-point multiplier M0 * 2^-n) and the output range, validated at prepare time. Arrays are
 /// padded to a multiple of <see cref="Padding"/> channels (bias 0, multiplier 0, shift 1) so vector
 /// code may read whole groups of channels without tail checks.
+/// <para>
+/// Optionally (fused LeakyReLU) a second per-channel multiplier applies to negative values:
+/// v = acc + bias, out = Requantize(v, v &gt;= 0 ? positive[c] : negative[c], range). The negative
+/// multiplier is M_neg = M_pos * alpha, prepared at preparation time
+/// (<see cref="Preparation.LeakyReluPreparation"/>). Without it (<see cref="HasNegative"/> false)
+/// every variant runs the plain path unchanged.
+/// </para>
 /// </summary>
 public sealed class RequantParams
 {
@@ -18,9 +25,36 @@ public sealed class RequantParams
     private readonly int[] bias;
     private readonly int[] multipliers;
     private readonly int[] shifts;
+    private readonly int[] negMultipliers;
+    private readonly int[] negShifts;
 
     public RequantParams(ReadOnlySpan<int> bias, ReadOnlySpan<ChannelRequant> channels, OutputRange range)
+        : this(bias, channels, [], false, range)
     {
+    }
+
+    /// <summary>
+    /// Fused LeakyReLU form: <paramref name="positive"/> applies to v = acc + bias &gt;= 0,
+    /// <paramref name="negative"/> (M_pos * alpha, both non-negative fixed-point multipliers) to v &lt; 0.
+    /// </summary>
+    public RequantParams(ReadOnlySpan<int> bias, ReadOnlySpan<ChannelRequant> positive, ReadOnlySpan<ChannelRequant> negative,
+        OutputRange range)
+        : this(bias, positive, negative, true, range)
+    {
+    }
+
+    /// <summary>Factory for the fused LeakyReLU form (same as the four-argument constructor).</summary>
+    public static RequantParams Leaky(ReadOnlySpan<int> bias, ReadOnlySpan<ChannelRequant> positive,
+        ReadOnlySpan<ChannelRequant> negative, OutputRange range) => new(bias, positive, negative, range);
+
+    private RequantParams(ReadOnlySpan<int> bias, ReadOnlySpan<ChannelRequant> channels, ReadOnlySpan<ChannelRequant> negative,
+        bool hasNegative, OutputRange range)
+    {
+        if (hasNegative && negative.Length != channels.Length)
+        {
+            throw new ArgumentException(
+                $"Requantization: {channels.Length} positive-side multipliers but {negative.Length} negative-side ones.");
+        }
         if (bias.Length != channels.Length)
         {
             throw new ArgumentException(
@@ -57,6 +91,33 @@ public sealed class RequantParams
         }
         Blocks256 = Avx2.IsSupported ? BuildBlocks(8, c => new Requant256(multipliers, shifts, c, range)) : [];
         Blocks128 = AdvSimd.Arm64.IsSupported ? BuildBlocks(4, c => new Requant128(multipliers, shifts, c, range)) : [];
+        HasNegative = hasNegative;
+        if (!hasNegative)
+        {
+            negMultipliers = [];
+            negShifts = [];
+            NegBlocks256 = [];
+            NegBlocks128 = [];
+            return;
+        }
+        negMultipliers = new int[padded];
+        negShifts = new int[padded];
+        Array.Fill(negShifts, Requantization.MinShift);
+        for (int c = 0; c < Channels; c++)
+        {
+            var p = negative[c];
+            if (!Requantization.IsValid(p.Multiplier, p.Shift))
+            {
+                throw new ArgumentException(
+                    $"Requantization: channel {c} has negative-side multiplier {p.Multiplier}, shift {p.Shift}; " +
+                    $"need multiplier >= 0 and shift in [{Requantization.MinShift}, {Requantization.MaxShift}].");
+            }
+            negMultipliers[c] = p.Multiplier;
+            negShifts[c] = p.Shift;
+        }
+        int[] nm = negMultipliers, ns = negShifts;
+        NegBlocks256 = Avx2.IsSupported ? BuildBlocks(8, c => new Requant256(nm, ns, c, range)) : [];
+        NegBlocks128 = AdvSimd.Arm64.IsSupported ? BuildBlocks(4, c => new Requant128(nm, ns, c, range)) : [];
     }
 
     private T[] BuildBlocks<T>(int width, Func<int, T> create)
@@ -78,6 +139,11 @@ public sealed class RequantParams
         shifts = source.shifts;
         Blocks256 = source.Blocks256;
         Blocks128 = source.Blocks128;
+        HasNegative = source.HasNegative;
+        negMultipliers = source.negMultipliers;
+        negShifts = source.negShifts;
+        NegBlocks256 = source.NegBlocks256;
+        NegBlocks128 = source.NegBlocks128;
     }
 
     /// <summary>Vector parameters of channels [8i, 8i+8), prepared once (empty without Avx2).</summary>
@@ -86,7 +152,22 @@ public sealed class RequantParams
     /// <summary>Vector parameters of channels [4i, 4i+4), prepared once (empty without AdvSimd).</summary>
     internal Requant128[] Blocks128 { get; }
 
+    /// <summary>Negative-side vector parameters (fused LeakyReLU) of channels [8i, 8i+8) (empty without Avx2 or without them).</summary>
+    internal Requant256[] NegBlocks256 { get; }
+
+    /// <summary>Negative-side vector parameters (fused LeakyReLU) of channels [4i, 4i+4) (empty without AdvSimd or without them).</summary>
+    internal Requant128[] NegBlocks128 { get; }
+
     public int Channels { get; }
+
+    /// <summary>Whether a negative-side multiplier (fused LeakyReLU) is present.</summary>
+    public bool HasNegative { get; }
+
+    /// <summary>Negative-side M0 per channel, padded with zeros; empty when <see cref="HasNegative"/> is false.</summary>
+    public ReadOnlySpan<int> NegativeMultipliers => negMultipliers;
+
+    /// <summary>Negative-side right shift per channel, padded with 1; empty when <see cref="HasNegative"/> is false.</summary>
+    public ReadOnlySpan<int> NegativeShifts => negShifts;
 
     public OutputRange Range { get; }
 

@@ -13,6 +13,10 @@ namespace AQD.Edge.Kernels.Requantize;
 /// covered are read-modify-written, others fully written).
 /// Arithmetic: v = acc + bias[c] in int32 (preparation guarantees no overflow), then
 /// <see cref="Requantization.Requantize(int,int,int,int,int,int)"/> (the one rounding rule).
+/// Fused LeakyReLU (<see cref="RequantParams.HasNegative"/>): the multiplier is chosen by the sign
+/// of v, out = Requantize(v, v &gt;= 0 ? M_pos[c] : M_neg[c], zp, min, max) with M_neg = M_pos * alpha
+/// fixed at preparation; one multiply and one rounding shift per value (ties toward +infinity,
+/// exactly THE rule), never a second rounding for alpha. v = 0 uses the positive side (both give zp).
 /// </summary>
 public static class RequantizeStoreReference
 {
@@ -20,6 +24,11 @@ public static class RequantizeStoreReference
         RequantParams p, ActivationFormat outFormat, Span<byte> output, int outPixelBytes)
     {
         var range = p.Range;
+        if (p.HasNegative)
+        {
+            RunLeaky(acc, accStride, rows, channels, channelStart, p, outFormat, output, outPixelBytes);
+            return;
+        }
         for (int r = 0; r < rows; r++)
         {
             Span<byte> pixel = output.Slice(r * outPixelBytes);
@@ -29,6 +38,25 @@ public static class RequantizeStoreReference
                 int v = Requantization.Requantize(acc[r * accStride + j] + p.Bias[c], p.Multipliers[c], p.Shifts[c],
                     range.ZeroPoint, range.Min, range.Max);
                 StoreOne(pixel, c, v, outFormat);
+            }
+        }
+    }
+
+    private static void RunLeaky(ReadOnlySpan<int> acc, int accStride, int rows, int channels, int channelStart,
+        RequantParams p, ActivationFormat outFormat, Span<byte> output, int outPixelBytes)
+    {
+        var range = p.Range;
+        for (int r = 0; r < rows; r++)
+        {
+            Span<byte> pixel = output.Slice(r * outPixelBytes);
+            for (int j = 0; j < channels; j++)
+            {
+                int c = channelStart + j;
+                int v = acc[r * accStride + j] + p.Bias[c];
+                int o = v >= 0
+                    ? Requantization.Requantize(v, p.Multipliers[c], p.Shifts[c], range.ZeroPoint, range.Min, range.Max)
+                    : Requantization.Requantize(v, p.NegativeMultipliers[c], p.NegativeShifts[c], range.ZeroPoint, range.Min, range.Max);
+                StoreOne(pixel, c, o, outFormat);
             }
         }
     }

@@ -18,16 +18,38 @@ namespace AQD.Edge.Kernels.Requantize;
 /// blocks not byte-aligned in a packed output go through the scalar twin, so tails are handled once.
 /// Parameters are loaded once per block, outside the row loop; the multiplier/shift vectors of
 /// 8-aligned (Avx2) or 4-aligned (AdvSimd) blocks are prepared once in <see cref="RequantParams"/>.
+/// Fused LeakyReLU (<see cref="RequantParams.HasNegative"/>) uses separate block types (so the
+/// plain path is the same code as without it): both requantizations of v = acc + bias are computed
+/// with the positive and the negative multipliers and the lanes are blended by the sign of v, which
+/// equals the scalar twin's per-value choice exactly.
 /// </summary>
 internal static class RequantizeStoreSimd
 {
     public static void RunAdvSimd(ReadOnlySpan<int> acc, int accStride, int rows, int channels, int channelStart,
         RequantParams p, ActivationFormat outFormat, Span<byte> output, int outPixelBytes)
-        => Run<AdvSimdBlock>(acc, accStride, rows, channels, channelStart, p, outFormat, output, outPixelBytes);
+    {
+        if (p.HasNegative)
+        {
+            Run<AdvSimdLeakyBlock>(acc, accStride, rows, channels, channelStart, p, outFormat, output, outPixelBytes);
+        }
+        else
+        {
+            Run<AdvSimdBlock>(acc, accStride, rows, channels, channelStart, p, outFormat, output, outPixelBytes);
+        }
+    }
 
     public static void RunAvx2(ReadOnlySpan<int> acc, int accStride, int rows, int channels, int channelStart,
         RequantParams p, ActivationFormat outFormat, Span<byte> output, int outPixelBytes)
-        => Run<Avx2Block>(acc, accStride, rows, channels, channelStart, p, outFormat, output, outPixelBytes);
+    {
+        if (p.HasNegative)
+        {
+            Run<Avx2LeakyBlock>(acc, accStride, rows, channels, channelStart, p, outFormat, output, outPixelBytes);
+        }
+        else
+        {
+            Run<Avx2Block>(acc, accStride, rows, channels, channelStart, p, outFormat, output, outPixelBytes);
+        }
+    }
 
     private static void Run<TBlock>(ReadOnlySpan<int> acc, int accStride, int rows, int channels, int channelStart,
         RequantParams p, ActivationFormat outFormat, Span<byte> output, int outPixelBytes)
@@ -142,6 +164,63 @@ internal static class RequantizeStoreSimd
         public (Vector128<int> Lo, Vector128<int> Hi) Apply(ReadOnlySpan<int> acc8)
         {
             var v = q.Apply(System.Runtime.Intrinsics.X86.Avx2.Add(Vector256.Create(acc8), bias));
+            return (v.GetLower(), v.GetUpper());
+        }
+    }
+
+    private readonly struct AdvSimdLeakyBlock : IBlock8<AdvSimdLeakyBlock>
+    {
+        private readonly Requant128 q0, q1, n0, n1;
+        private readonly Vector128<int> b0, b1;
+
+        private AdvSimdLeakyBlock(RequantParams p, int c)
+        {
+            bool cached = c % 4 == 0 && p.Blocks128.Length > 0;
+            q0 = cached ? p.Blocks128[c / 4] : new Requant128(p.Multipliers, p.Shifts, c, p.Range);
+            q1 = cached ? p.Blocks128[c / 4 + 1] : new Requant128(p.Multipliers, p.Shifts, c + 4, p.Range);
+            n0 = cached ? p.NegBlocks128[c / 4] : new Requant128(p.NegativeMultipliers, p.NegativeShifts, c, p.Range);
+            n1 = cached ? p.NegBlocks128[c / 4 + 1] : new Requant128(p.NegativeMultipliers, p.NegativeShifts, c + 4, p.Range);
+            b0 = Vector128.Create(p.Bias.Slice(c, 4));
+            b1 = Vector128.Create(p.Bias.Slice(c + 4, 4));
+        }
+
+        public static AdvSimdLeakyBlock Create(RequantParams p, int c) => new(p, c);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (Vector128<int> Lo, Vector128<int> Hi) Apply(ReadOnlySpan<int> acc8)
+        {
+            var a0 = AdvSimd.Add(Vector128.Create(acc8.Slice(0, 4)), b0);
+            var a1 = AdvSimd.Add(Vector128.Create(acc8.Slice(4, 4)), b1);
+            // CMLT #0 gives all-ones lanes where v < 0; BSL picks the negative-side result there.
+            var m0 = AdvSimd.CompareLessThan(a0, Vector128<int>.Zero);
+            var m1 = AdvSimd.CompareLessThan(a1, Vector128<int>.Zero);
+            return (AdvSimd.BitwiseSelect(m0, n0.Apply(a0), q0.Apply(a0)),
+                AdvSimd.BitwiseSelect(m1, n1.Apply(a1), q1.Apply(a1)));
+        }
+    }
+
+    private readonly struct Avx2LeakyBlock : IBlock8<Avx2LeakyBlock>
+    {
+        private readonly Requant256 q, n;
+        private readonly Vector256<int> bias;
+
+        private Avx2LeakyBlock(RequantParams p, int c)
+        {
+            bool cached = c % 8 == 0 && p.Blocks256.Length > 0;
+            q = cached ? p.Blocks256[c / 8] : new Requant256(p.Multipliers, p.Shifts, c, p.Range);
+            n = cached ? p.NegBlocks256[c / 8] : new Requant256(p.NegativeMultipliers, p.NegativeShifts, c, p.Range);
+            bias = Vector256.Create(p.Bias.Slice(c, 8));
+        }
+
+        public static Avx2LeakyBlock Create(RequantParams p, int c) => new(p, c);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (Vector128<int> Lo, Vector128<int> Hi) Apply(ReadOnlySpan<int> acc8)
+        {
+            var a = System.Runtime.Intrinsics.X86.Avx2.Add(Vector256.Create(acc8), bias);
+            // VPCMPGTD 0 > v: all-ones lanes where v < 0; VPBLENDVB takes the negative-side result there.
+            var neg = System.Runtime.Intrinsics.X86.Avx2.CompareGreaterThan(Vector256<int>.Zero, a);
+            var v = System.Runtime.Intrinsics.X86.Avx2.BlendVariable(q.Apply(a), n.Apply(a), neg);
             return (v.GetLower(), v.GetUpper());
         }
     }

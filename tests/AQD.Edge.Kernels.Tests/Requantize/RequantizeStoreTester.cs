@@ -11,13 +11,15 @@ public sealed class RequantizeStoreTester
     private int rows = 3, channels = 8, channelStart, totalChannels = 8, seed = 1;
     private ActivationFormat format = ActivationFormat.UInt8(0);
     private OutputRange? range;
-    private bool extremes;
+    private bool extremes, leaky;
 
     public RequantizeStoreTester Rows(int value) { rows = value; return this; }
     public RequantizeStoreTester Channels(int start, int count, int total) { channelStart = start; channels = count; totalChannels = total; return this; }
     public RequantizeStoreTester Format(ActivationFormat value, OutputRange r) { format = value; range = r; return this; }
     public RequantizeStoreTester Extremes(bool value = true) { extremes = value; return this; }
     public RequantizeStoreTester Seed(int value) { seed = value; return this; }
+    /// <summary>Fused LeakyReLU: random negative-side multipliers (about M_pos * alpha, sometimes 0 or arbitrary).</summary>
+    public RequantizeStoreTester Leaky(bool value = true) { leaky = value; return this; }
 
     public void Test(RequantizeStoreVariant variant)
     {
@@ -35,7 +37,7 @@ public sealed class RequantizeStoreTester
             }
         }
         var bias = Enumerable.Range(0, totalChannels).Select(_ => rng.Next(-100_000, 100_000)).ToArray();
-        var p = new RequantParams(bias, ch, outRange);
+        var p = leaky ? RequantParams.Leaky(bias, ch, NegativeSide(rng, ch), outRange) : new RequantParams(bias, ch, outRange);
         int accStride = channels + rng.Next(0, 3);
         var acc = new int[Math.Max(1, rows * accStride)];
         for (int i = 0; i < acc.Length; i++)
@@ -55,9 +57,18 @@ public sealed class RequantizeStoreTester
             Assert.True(expected[i] == actual[i],
                 $"{variant.Name}: byte {i} (pixel {i / pixelBytes}, byte {i % pixelBytes} of {pixelBytes}) differs: " +
                 $"variant {actual[i]}, scalar {expected[i]}; rows={rows} channels={channelStart}+{channels}/{totalChannels} " +
-                $"format={format} range={outRange}");
+                $"format={format} range={outRange} leaky={leaky}");
         }
     }
+
+    private static ChannelRequant[] NegativeSide(Random rng, ChannelRequant[] pos)
+        => pos.Select(c => rng.Next(5) switch
+        {
+            0 => new ChannelRequant(0, rng.Next(1, 63)),                    // alpha = 0
+            1 => new ChannelRequant(rng.Next(), rng.Next(1, 63)),           // arbitrary
+            2 => c,                                                         // alpha = 1
+            _ => new ChannelRequant(c.Multiplier / 10, Math.Min(62, c.Shift + rng.Next(0, 4))), // ~0.1 / 2^k
+        }).ToArray();
 }
 
 public class RequantizeStoreTests
@@ -106,6 +117,83 @@ public class RequantizeStoreTests
         }
         Assert.True(compared > 0 || !KernelIsaSupport.Available.Any(i => i != KernelIsa.Scalar),
             "a SIMD-capable CPU compared no optimized RequantizeStore variant");
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void EveryVariantMatchesScalarLeaky(string f)
+    {
+        var (format, range) = Parse(f);
+        if (f == "u8")
+        {
+            range = OutputRange.UInt8(3); // no fused ReLU, so the negative side is visible
+        }
+        int compared = 0;
+        foreach (var v in Optimized)
+        {
+            int seed = 1000;
+            foreach (int total in new[] { 1, 3, 7, 8, 9, 15, 16, 17, 24, 33, 64, 67 })
+            {
+                foreach (int start in new[] { 0, 1, 4, 8 })
+                {
+                    if (start >= total)
+                    {
+                        continue;
+                    }
+                    foreach (int rows in new[] { 0, 1, 4 })
+                    {
+                        new RequantizeStoreTester().Rows(rows).Channels(start, total - start, total).Format(format, range)
+                            .Seed(++seed).Extremes(seed % 3 == 0).Leaky().Test(v);
+                        compared++;
+                    }
+                }
+            }
+        }
+        Assert.True(compared > 0 || !KernelIsaSupport.Available.Any(i => i != KernelIsa.Scalar),
+            "a SIMD-capable CPU compared no optimized RequantizeStore variant (leaky)");
+    }
+
+    [Fact]
+    public void ScalarLeakyMatchesPerElementFormula()
+    {
+        var rng = new Random(77);
+        const int channels = 13, rows = 5;
+        var range = OutputRange.Int8(-7);
+        var pos = Enumerable.Range(0, channels).Select(_ => new ChannelRequant(rng.Next(1 << 30, int.MaxValue), rng.Next(30, 40))).ToArray();
+        var neg = pos.Select(c => new ChannelRequant(c.Multiplier / 10, c.Shift)).ToArray();
+        neg[0] = new ChannelRequant(0, 1);
+        var bias = Enumerable.Range(0, channels).Select(_ => rng.Next(-50_000, 50_000)).ToArray();
+        var p = RequantParams.Leaky(bias, pos, neg, range);
+        var acc = Enumerable.Range(0, rows * channels).Select(i => i % 11 == 0 ? -bias[i % channels] : rng.Next(-1 << 22, 1 << 22)).ToArray();
+        var output = new byte[rows * channels];
+        RequantizeStoreReference.Run(acc, channels, rows, channels, 0, p, ActivationFormat.Int8(-7), output, channels);
+        int negatives = 0;
+        for (int i = 0; i < acc.Length; i++)
+        {
+            int c = i % channels;
+            int v = acc[i] + bias[c];
+            negatives += v < 0 ? 1 : 0;
+            int expected = Requantization.Requantize(v, v >= 0 ? pos[c] : neg[c], range);
+            Assert.True((sbyte)output[i] == expected, $"element {i} (channel {c}, v={v}): got {(sbyte)output[i]}, expected {expected}");
+        }
+        Assert.InRange(negatives, 10, acc.Length - 10);
+    }
+
+    [Fact]
+    public void PlainParamsHaveNoNegativeSide()
+    {
+        var p = new RequantParams(new[] { 1 }, new[] { new ChannelRequant(1 << 30, 31) }, OutputRange.UInt8(0));
+        Assert.False(p.HasNegative);
+        Assert.True(p.NegativeMultipliers.IsEmpty);
+        var l = RequantParams.Leaky(new[] { 1 }, new[] { new ChannelRequant(1 << 30, 31) }, new[] { new ChannelRequant(1 << 27, 31) },
+            OutputRange.UInt8(0));
+        Assert.True(l.HasNegative);
+        Assert.True(l.WithBiasAdded(new long[] { 5 }).HasNegative);
+        Assert.Equal(6, l.WithBiasAdded(new long[] { 5 }).Bias[0]);
+        Assert.Throws<ArgumentException>(() => RequantParams.Leaky(new[] { 1 }, new[] { new ChannelRequant(1, 31) },
+            Array.Empty<ChannelRequant>(), OutputRange.UInt8(0)));
+        Assert.Throws<ArgumentException>(() => RequantParams.Leaky(new[] { 1 }, new[] { new ChannelRequant(1, 31) },
+            new[] { new ChannelRequant(-1, 31) }, OutputRange.UInt8(0)));
     }
 
     [Fact]
