@@ -109,12 +109,14 @@ public sealed unsafe class QuantizedConv
     /// Validates everything and prepares the convolution. <paramref name="bias"/> and
     /// <paramref name="requant"/> have one entry per output channel; <paramref name="range"/> is the
     /// output clamp (inside <paramref name="output"/>'s range; e.g. a fused ReLU). Null
-    /// <paramref name="variant"/> takes <see cref="GemmKernels.Selected"/>.
+    /// <paramref name="variant"/> takes <see cref="GemmKernels.Selected"/>. A non-empty
+    /// <paramref name="negative"/> (one entry per output channel) fuses a LeakyReLU: channels whose
+    /// value acc + bias is negative use that multiplier instead (see <see cref="RequantParams"/>).
     /// </summary>
     /// <exception cref="ArgumentException">Names the invalid field (geometry, format, bias[c] accumulator bound, ...).</exception>
     public static QuantizedConv Prepare(ConvGeometry geometry, ActivationFormat input, PackedConvWeights weights,
         ReadOnlySpan<int> bias, ReadOnlySpan<ChannelRequant> requant, ActivationFormat output, OutputRange range,
-        GemmVariant? variant = null)
+        GemmVariant? variant = null, ReadOnlySpan<ChannelRequant> negative = default)
     {
         ArgumentNullException.ThrowIfNull(geometry);
         ArgumentNullException.ThrowIfNull(weights);
@@ -176,7 +178,9 @@ public sealed unsafe class QuantizedConv
             int g = c / ng, n = c % ng;
             folded[c] = (int)(bias[c] - (long)zp * weights.SumReal[(g * tpg + n / 8) * 8 + n % 8]);
         }
-        var rp = new RequantParams(folded, requant, range);
+        var rp = negative.IsEmpty
+            ? new RequantParams(folded, requant, range)
+            : new RequantParams(folded, requant, negative, range);
         var gp = new GemmParams(wf, weights.KPadded, maxA);
         bool direct = geometry.KernelH == 1 && geometry.KernelW == 1 && geometry.StrideH == 1 && geometry.StrideW == 1
             && geometry.PadTop == 0 && geometry.PadLeft == 0 && geometry.PadBottom == 0 && geometry.PadRight == 0

@@ -30,6 +30,7 @@ public sealed class ConvTester
     private int inH = 4, inW = 4, cin = 8, cout = 8, kh = 1, kw = 1, sh = 1, sw = 1;
     private int padT, padL, padB, padR, groups = 1, seed = 1;
     private bool relu;
+    private bool leaky;
     private ActivationFormat input = ActivationFormat.UInt8(0);
     private ActivationFormat output = ActivationFormat.UInt8(0);
     private LowBitFormat weightFormat = LowBitFormat.Int(8);
@@ -48,6 +49,8 @@ public sealed class ConvTester
     public ConvTester OutputFormat(ActivationFormat f) { output = f; return this; }
     public ConvTester Weights(LowBitFormat f) { weightFormat = f; return this; }
     public ConvTester Relu(bool on = true) { relu = on; return this; }
+    /// <summary>Fused LeakyReLU: negative values use a per-channel multiplier about 1/8 (shift + 3) of the positive one.</summary>
+    public ConvTester Leaky(bool on = true) { leaky = on; return this; }
     public ConvTester Seed(int s) { seed = s; return this; }
     public ConvTester Extreme(ConvExtreme e) { extreme = e; return this; }
 
@@ -55,7 +58,7 @@ public sealed class ConvTester
 
     public override string ToString() =>
         $"in {inH}x{inW}x{cin} -> {cout}, k {kh}x{kw}, s {sh}x{sw}, pad t{padT} l{padL} b{padB} r{padR}, groups {groups}, " +
-        $"input {input}, weights {weightFormat}, output {output}{(relu ? " relu" : "")}, extreme {extreme}, seed {seed}";
+        $"input {input}, weights {weightFormat}, output {output}{(relu ? " relu" : "")}{(leaky ? " leaky" : "")}, extreme {extreme}, seed {seed}";
 
     /// <summary>Runs every supported variant against the scalar twin; returns how many non-scalar variants were compared.</summary>
     public int Test() => Test(GemmKernels.Variants.Where(v => KernelIsaSupport.IsSupported(v.Isa)).ToArray());
@@ -111,7 +114,8 @@ public sealed class ConvTester
                         }
                     }
                     Assert.InRange(acc, int.MinValue, int.MaxValue);
-                    int want = Requantization.Requantize((int)acc, c.Requant[oc], range);
+                    var multiplier = c.Negative is { } neg && acc < 0 ? neg[oc] : c.Requant[oc];
+                    int want = Requantization.Requantize((int)acc, multiplier, range);
                     int pixel = oy * g.OutWidth + ox;
                     int got = Read(actual, pixel, oc);
                     if (got != want)
@@ -123,7 +127,8 @@ public sealed class ConvTester
         }
     }
 
-    private sealed record Case(QuantizedConv Conv, byte[] Input, int[] Values, sbyte[] Weights, int[] Bias, ChannelRequant[] Requant);
+    private sealed record Case(QuantizedConv Conv, byte[] Input, int[] Values, sbyte[] Weights, int[] Bias, ChannelRequant[] Requant,
+        ChannelRequant[]? Negative);
 
     private OutputRange Range()
     {
@@ -194,9 +199,12 @@ public sealed class ConvTester
             int shift = Math.Clamp(baseShift + rng.Next(-1, 2), 1, 62);
             requant[c] = new ChannelRequant(rng.Next(1 << 30, int.MaxValue), shift);
         }
+        ChannelRequant[]? negative = leaky
+            ? requant.Select(r => r with { Shift = Math.Min(r.Shift + 3, Requantization.MaxShift) }).ToArray()
+            : null;
         var packed = new PackedConvWeights(g, weights, weightFormat);
-        var conv = QuantizedConv.Prepare(g, input, packed, bias, requant, output, Range(), GemmKernels.Scalar);
-        return new Case(conv, inBytes, values, weights, bias, requant);
+        var conv = QuantizedConv.Prepare(g, input, packed, bias, requant, output, Range(), GemmKernels.Scalar, negative);
+        return new Case(conv, inBytes, values, weights, bias, requant, negative);
     }
 
     private static byte[] RunSplit(QuantizedConv conv, byte[] input, int parts)

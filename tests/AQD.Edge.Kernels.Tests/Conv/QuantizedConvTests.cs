@@ -63,6 +63,33 @@ public class QuantizedConvTests(ITestOutputHelper log)
         }
     }
 
+    [Theory]
+    [InlineData(1, 1, 0)]
+    [InlineData(3, 1, 1)]
+    [InlineData(3, 2, 1)]
+    public void FusedLeakyReluMatchesNaiveAndEveryVariant(int k, int stride, int pad)
+    {
+        int seed = 100 * k + stride;
+        int compared = 0;
+        foreach (var (input, wf, of) in new[]
+        {
+            (ActivationFormat.UInt8(17), LowBitFormat.Int(8), ActivationFormat.UInt8(60)),
+            (ActivationFormat.Int8(-9), LowBitFormat.Int(8), ActivationFormat.Int8(-20)),
+            (ActivationFormat.Packed(4), LowBitFormat.Odd(4), ActivationFormat.Int16()),
+            (ActivationFormat.Unsigned(2), LowBitFormat.Odd(2), ActivationFormat.Int8(0)),
+        })
+        {
+            var tester = new ConvTester().InputSize(7, 6).Channels(10, 18).Kernel(k).Stride(stride).Padding(pad)
+                .Groups(seed % 2 + 1).InputFormat(input).Weights(wf).OutputFormat(of).Leaky().Seed(seed++);
+            tester.TestAgainstNaive();
+            compared += tester.Test();
+        }
+        if (KernelIsaSupport.Available.Any(i => i != KernelIsa.Scalar))
+        {
+            Assert.True(compared > 0, "No non-scalar GEMM variant ran on a SIMD-capable CPU.");
+        }
+    }
+
     [Fact]
     public void ScalarMatchesNaiveOnExtremes()
     {
