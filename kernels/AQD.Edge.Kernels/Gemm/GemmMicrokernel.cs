@@ -104,6 +104,31 @@ internal abstract unsafe class GemmMicrokernel
     public abstract void Run(in GemmParams p, int rows, byte* a, nint aStride, byte* w, int* c, nint cStride, int* init);
 }
 
+/// <summary>
+/// Row pointers of an MR-row A tile. Rows at and past <c>rows</c> repeat the last real row, so a
+/// kernel always runs its full MR-row body without reading past the tile (their results are
+/// computed but never stored).
+/// </summary>
+internal static unsafe class GemmRows
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Rows4(byte* a, nint stride, int rows, out byte* a0, out byte* a1, out byte* a2, out byte* a3)
+    {
+        a0 = a;
+        a1 = rows > 1 ? a0 + stride : a0;
+        a2 = rows > 2 ? a1 + stride : a1;
+        a3 = rows > 3 ? a2 + stride : a2;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Rows8(byte* a, nint stride, int rows, out byte* a0, out byte* a1, out byte* a2, out byte* a3,
+        out byte* a4, out byte* a5, out byte* a6, out byte* a7)
+    {
+        Rows4(a, stride, rows, out a0, out a1, out a2, out a3);
+        Rows4(rows > 4 ? a3 + stride : a3, stride, rows > 4 ? rows - 4 : 1, out a4, out a5, out a6, out a7);
+    }
+}
+
 /// <summary>Compile-time flag for generic specialization of kernel inner loops (the JIT folds Value).</summary>
 internal interface IKernelFlag
 {

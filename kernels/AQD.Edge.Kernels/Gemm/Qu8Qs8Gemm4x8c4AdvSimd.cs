@@ -32,10 +32,7 @@ internal sealed unsafe class Qu8Qs8Gemm4x8c4AdvSimd : GemmMicrokernel
     private static void Run<TFlip>(in GemmParams p, int rows, byte* a, nint aStride, byte* w, int* c, nint cStride, int* init)
         where TFlip : struct, IKernelFlag
     {
-        byte* a0 = a;
-        byte* a1 = rows > 1 ? a0 + aStride : a0;
-        byte* a2 = rows > 2 ? a1 + aStride : a1;
-        byte* a3 = rows > 3 ? a2 + aStride : a2;
+        GemmRows.Rows4(a, aStride, rows, out byte* a0, out byte* a1, out byte* a2, out byte* a3);
         var xa = Vector64.Create((byte)0x80).AsSByte();
         Vector128<int> r0a = default, r0b = default, r0c = default, r0d = default;
         Vector128<int> r1a = default, r1b = default, r1c = default, r1d = default;

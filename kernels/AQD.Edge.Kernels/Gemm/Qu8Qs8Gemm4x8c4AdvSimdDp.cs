@@ -33,10 +33,7 @@ internal sealed unsafe class Qu8Qs8Gemm4x8c4AdvSimdDp : GemmMicrokernel
     private static void Run<TFlip>(in GemmParams p, int rows, byte* a, nint aStride, byte* w, int* c, nint cStride, int* init)
         where TFlip : struct, IKernelFlag
     {
-        byte* a0 = a;
-        byte* a1 = rows > 1 ? a0 + aStride : a0;
-        byte* a2 = rows > 2 ? a1 + aStride : a1;
-        byte* a3 = rows > 3 ? a2 + aStride : a2;
+        GemmRows.Rows4(a, aStride, rows, out byte* a0, out byte* a1, out byte* a2, out byte* a3);
         var xa = Vector128.Create((byte)0x80).AsSByte();
         var i0 = p.XorA ? AdvSimd.LoadVector128(init) : Vector128<int>.Zero;
         var i1 = p.XorA ? AdvSimd.LoadVector128(init + 4) : Vector128<int>.Zero;

@@ -40,10 +40,7 @@ internal sealed unsafe class Qu8Qs8Gemm8x8c4Avx2 : GemmMicrokernel
 
     private static void Wide(int rows, byte* a, nint aStride, nint kEnd, byte* w, int* c, nint cStride)
     {
-        byte* a0 = a;
-        byte* a1 = rows > 1 ? a0 + aStride : a0;
-        byte* a2 = rows > 2 ? a1 + aStride : a1;
-        byte* a3 = rows > 3 ? a2 + aStride : a2;
+        GemmRows.Rows4(a, aStride, rows, out byte* a0, out byte* a1, out byte* a2, out byte* a3);
         Vector256<int> lo0 = default, hi0 = default, lo1 = default, hi1 = default;
         Vector256<int> lo2 = default, hi2 = default, lo3 = default, hi3 = default;
         for (nint k = 0; k < kEnd; k += 4, w += 32)

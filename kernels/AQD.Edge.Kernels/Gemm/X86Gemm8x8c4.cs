@@ -38,14 +38,8 @@ internal static unsafe class X86Gemm8x8c4
     public static void Run<TDot>(int rows, byte* a, nint aStride, nint kEnd, byte* w, int* c, nint cStride)
         where TDot : struct, IDot256
     {
-        byte* a0 = a;
-        byte* a1 = rows > 1 ? a0 + aStride : a0;
-        byte* a2 = rows > 2 ? a1 + aStride : a1;
-        byte* a3 = rows > 3 ? a2 + aStride : a2;
-        byte* a4 = rows > 4 ? a3 + aStride : a3;
-        byte* a5 = rows > 5 ? a4 + aStride : a4;
-        byte* a6 = rows > 6 ? a5 + aStride : a5;
-        byte* a7 = rows > 7 ? a6 + aStride : a6;
+        GemmRows.Rows8(a, aStride, rows, out byte* a0, out byte* a1, out byte* a2, out byte* a3,
+            out byte* a4, out byte* a5, out byte* a6, out byte* a7);
         Vector256<int> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         Vector256<int> acc4 = default, acc5 = default, acc6 = default, acc7 = default;
         for (nint k = 0; k < kEnd; k += 4, w += 32)
@@ -75,14 +69,8 @@ internal static unsafe class X86Gemm8x8c4
     /// </summary>
     public static void RunMaddubsChunked(int rows, byte* a, nint aStride, nint kEnd, byte* w, int* c, nint cStride, int chunk)
     {
-        byte* a0 = a;
-        byte* a1 = rows > 1 ? a0 + aStride : a0;
-        byte* a2 = rows > 2 ? a1 + aStride : a1;
-        byte* a3 = rows > 3 ? a2 + aStride : a2;
-        byte* a4 = rows > 4 ? a3 + aStride : a3;
-        byte* a5 = rows > 5 ? a4 + aStride : a4;
-        byte* a6 = rows > 6 ? a5 + aStride : a5;
-        byte* a7 = rows > 7 ? a6 + aStride : a6;
+        GemmRows.Rows8(a, aStride, rows, out byte* a0, out byte* a1, out byte* a2, out byte* a3,
+            out byte* a4, out byte* a5, out byte* a6, out byte* a7);
         Vector256<int>* acc = stackalloc Vector256<int>[8];
         for (int r = 0; r < 8; r++)
         {
