@@ -45,7 +45,7 @@ public static class ModelVerifier
         double minSqnrDb = DefaultMinSqnrDb, double minCosine = DefaultMinCosine, Action<int, int, string>? progress = null)
     {
         var blob = BlobReader.Open(blobBytes, blobName);
-        var engine = InferenceEngine.Load(blob);
+        using var engine = InferenceEngine.Load(blob);
         var graph = engine.Graph;
         var meta = blob.Metadata;
         var notes = new List<string>();
