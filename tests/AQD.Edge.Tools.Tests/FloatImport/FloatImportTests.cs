@@ -194,14 +194,17 @@ public class FloatImportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void LowBitPoliciesAreRefusedNamingTheOption()
+    public void BitPoliciesParseAndBadOnesAreRefusedNamingTheOption()
     {
-        FloatOnnxPacker.CheckBits("M8F8L8");
-        FloatOnnxPacker.CheckBits("8");
-        var e = Assert.Throws<OnnxImportException>(() => FloatOnnxPacker.CheckBits("M4F8L8"));
-        Assert.Contains("--bits 'M4F8L8'", e.Message);
-        Assert.Contains("not implemented", e.Message);
-        e = Assert.Throws<OnnxImportException>(() => FloatOnnxPacker.CheckBits("w4a4"));
+        Assert.Equal(new BitPolicy(8, 8, 8), BitPolicy.Parse("M8F8L8"));
+        Assert.Equal(new BitPolicy(8, 8, 8), BitPolicy.Parse("8"));
+        Assert.Equal(new BitPolicy(4, 8, 8), BitPolicy.Parse("M4F8L8"));
+        Assert.Equal(new BitPolicy(2, 8, 4), BitPolicy.Parse("M2F8L4"));
+        Assert.Equal("M3F8L8", BitPolicy.Parse("M3F8L8").ToString());
+        var e = Assert.Throws<OnnxImportException>(() => BitPolicy.Parse("M5F8L8"));
+        Assert.Contains("--bits 'M5F8L8'", e.Message);
+        Assert.Contains("2, 3, 4 or 8", e.Message);
+        e = Assert.Throws<OnnxImportException>(() => BitPolicy.Parse("w4a4"));
         Assert.Contains("--bits", e.Message);
     }
 

@@ -230,6 +230,19 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
         return x;
     }
 
+    /// <summary>
+    /// Requantize <paramref name="x"/> into a new tensor <paramref name="output"/> of format
+    /// <paramref name="format"/> and scale <paramref name="scale"/> (multiplier x.Scale / scale, THE rule).
+    /// </summary>
+    public QTensor Requantize(string name, QTensor x, string output, float scale, ActivationFormat format)
+    {
+        var prm = RequantizePreparation.Prepare(x.Format, x.Scale, format, scale, x.Height * x.Width, x.Channels);
+        var y = AddTensor(output, format, scale, x.Height, x.Width, x.Channels);
+        uint ps = builder.AddParams(GraphBuilder.RequantizeBlock(prm.Multiplier, x.Format.ZeroPoint));
+        builder.AddOp(new GraphOpRecord(GraphOpType.Requantize, name, [x.Id], [y.Id], default, ps));
+        return y;
+    }
+
     public QTensor ResizeNearest2x(NodeProto n, QTensor x, string output)
     {
         var y = AddTensor(output, x.Format, x.Scale, 2 * x.Height, 2 * x.Width, x.Channels);

@@ -54,7 +54,7 @@ public static class QuantizedOnnxPacker
 
     /// <summary>Writes the metadata (shared by the quantized and float packers), re-reads and returns the blob.</summary>
     internal static PackResult Finish(BlobWriter writer, GraphBuilder builder, QTensor input, PackOptions options, byte[] onnx,
-        int[]? meanMilli, int[]? stdMilli, IReadOnlyList<string> notes, string? colorOrder = null)
+        int[]? meanMilli, int[]? stdMilli, IReadOnlyList<string> notes, string? colorOrder = null, BitPolicySpec? bitPolicy = null)
     {
         if (input.Channels is not (1 or 3))
         {
@@ -76,7 +76,7 @@ public static class QuantizedOnnxPacker
                 StdMilli = stdMilli ?? [.. Enumerable.Repeat(1000, input.Channels)],
             },
             Detector = new DetectorSpec { Family = labels.Count > 0 ? "classifier" : "none", NumClasses = labels.Count },
-            BitPolicy = new BitPolicySpec { WeightBits = 8, ActivationBits = 8 },
+            BitPolicy = bitPolicy ?? new BitPolicySpec { WeightBits = 8, ActivationBits = 8 },
             Source = new SourceSpec
             {
                 FileName = Path.GetFileName(options.SourceFileName),
