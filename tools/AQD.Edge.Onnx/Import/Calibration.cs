@@ -208,7 +208,8 @@ public static class Calibrator
             using var results = session.Run(runOptions, [inputName], [input], observed);
             for (int k = 0; k < observed.Count; k++)
             {
-                stats[observed[k]].Add(results[k].GetTensorDataAsSpan<float>());
+                var shape = results[k].GetTensorTypeAndShape().Shape;
+                stats[observed[k]].Add(results[k].GetTensorDataAsSpan<float>(), shape.Length == 4 ? (int)shape[1] : 1);
             }
         }
         return stats;
@@ -242,9 +243,28 @@ public sealed class TensorStatistics
     private double top;   // histogram covers |x| in [0, top)
     private long count;
 
-    /// <summary>Adds observed values.</summary>
-    public void Add(ReadOnlySpan<float> values)
+    private double[] channelSums = [];
+    private long channelCount;
+
+    /// <summary>Adds observed values: <paramref name="channels"/> planes of equal size (NCHW with N = 1; 1 for a flat run).</summary>
+    public void Add(ReadOnlySpan<float> values, int channels = 1)
     {
+        if (channels < 1 || values.Length % channels != 0 || (channelSums.Length != 0 && channelSums.Length != channels))
+        {
+            throw new ArgumentException($"{values.Length} values do not form {channels} planes (earlier batches had {channelSums.Length}).");
+        }
+        if (channelSums.Length == 0)
+        {
+            channelSums = new double[channels];
+        }
+        int plane = values.Length / channels;
+        for (int c = 0; c < channels; c++)
+        {
+            double sum = 0;
+            foreach (float v in values.Slice(c * plane, plane)) { sum += v; }
+            channelSums[c] += sum;
+        }
+        channelCount += plane;
         float localMax = 0;
         foreach (float v in values)
         {
@@ -274,6 +294,9 @@ public sealed class TensorStatistics
     public float Max => max;
 
     public long Count => count;
+
+    /// <summary>Mean of each channel over every observed pixel (empty before the first <see cref="Add"/>).</summary>
+    public double[] ChannelMeans => [.. channelSums.Select(s => channelCount > 0 ? s / channelCount : 0)];
 
     /// <summary>The range <paramref name="method"/> chooses; <paramref name="levels"/> (steps of the grid, 255 for 8 bits, 2^b - 1 for b bits) matters for MSE only.</summary>
     public TensorRange Range(CalibrationMethod method, double percentile = 99.99, int levels = 255)

@@ -106,7 +106,7 @@ public static class FloatOnnxPacker
                             }
                             x = low;
                         }
-                        weightFormats.Add(EmitConv(emit, l, x, plan.WeightBits(l), ys, yf));
+                        weightFormats.Add(EmitConv(emit, l, x, plan.WeightBits(l), ys, yf, stats.GetValueOrDefault(l.Inputs[0])?.ChannelMeans));
                         break;
                     case FloatLayerKind.Add:
                         emit.Add(l.Node, t[l.Inputs[0]], t[l.Inputs[1]], l.Relu, l.Output, ys, yf);
@@ -170,15 +170,32 @@ public static class FloatOnnxPacker
         return new FloatPackResult(packed, norm, ranges, outputs);
     }
 
-    /// <summary>Emits a conv with weights at <paramref name="bits"/> (<see cref="LowBitWeightQuantizer"/>); returns the weight format.</summary>
-    private static string EmitConv(QuantizedGraphEmitter emit, FloatLayer l, QTensor x, int bits, float ys, ActivationFormat yf)
+    /// <summary>
+    /// Emits a conv with weights at <paramref name="bits"/> (<see cref="LowBitWeightQuantizer"/>); returns the weight format.
+    /// Low-bit weights get bias correction when the input's calibrated channel means are known:
+    /// b'[o] = b[o] - sum over (i, ky, kx) of (s[o] q - w)[o, i, ky, kx] * mean[g * Cg + i] (the expected
+    /// output shift the weight rounding causes; padding ignored).
+    /// </summary>
+    private static string EmitConv(QuantizedGraphEmitter emit, FloatLayer l, QTensor x, int bits, float ys, ActivationFormat yf, double[]? inputMeans)
     {
         var cv = l.Conv!;
         var qw = LowBitWeightQuantizer.Quantize(cv.Weights, cv.M, bits);
         var bias = new int[cv.M];
+        bool correct = bits < 8 && inputMeans is not null && inputMeans.Length == x.Channels;
+        int per = cv.Cg * cv.Kh * cv.Kw, groups = x.Channels / cv.Cg, mPerGroup = cv.M / Math.Max(1, groups);
         for (int o = 0; o < cv.M; o++)
         {
-            double b = Math.Round(cv.Bias[o] / ((double)x.Scale * qw.Scales[o]), MidpointRounding.ToEven);
+            double fb = cv.Bias[o];
+            if (correct)
+            {
+                int c0 = o / mPerGroup * cv.Cg;
+                for (int j = 0; j < per; j++)
+                {
+                    double err = qw.Scales[o] * (double)qw.Values[o * per + j] - cv.Weights[o * per + j];
+                    fb -= err * inputMeans![c0 + j / (cv.Kh * cv.Kw)];
+                }
+            }
+            double b = Math.Round(fb / ((double)x.Scale * qw.Scales[o]), MidpointRounding.ToEven);
             if (!(b >= int.MinValue && b <= int.MaxValue))
             {
                 throw new OnnxImportException($"node '{l.Node.Name}': bias of channel {o} is {b} in accumulator units, outside int32.");
