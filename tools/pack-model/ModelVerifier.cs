@@ -322,7 +322,9 @@ public static class ModelVerifier
             TensorElementType.Int8 => [.. v.GetTensorDataAsSpan<sbyte>().ToArray().Select(b => scale * (b - zp))],
             var other => throw new OnnxImportException($"tensor '{name}': reference element type {other} is not supported."),
         };
-        return OnnxLayout.ChwToHwc<float>(chw, t.Height, t.Width, t.Channels);
+        // A [1, H*W, C] reference (a rows view: Reshape + Transpose [0, 2, 1] at a detector output) is already in NHWC order.
+        bool rows = info.Shape is [1, var hw, var ch] && hw == (long)t.Height * t.Width && ch == t.Channels;
+        return rows ? chw : OnnxLayout.ChwToHwc<float>(chw, t.Height, t.Width, t.Channels);
     }
 
     /// <summary>Element types of the model's tensors: declared ones, else quantizing nodes' outputs take their zero point's type, else float.</summary>
