@@ -363,15 +363,15 @@ internal static class OpFactory
         return (p[..c], requant, negative, new OutputRange(p[r], p[r + 1], p[r + 2]));
     }
 
-    /// <summary>The blob's table (values by input byte pattern) as the kernel's entries (by input code: pattern XOR 0x80 for int8).</summary>
+    /// <summary>The blob's table (values by input byte pattern) as the kernel's table (by input code: pattern XOR 0x80 for int8).</summary>
     private static LookupTable LookupTableFromBlock(int[] p, ActivationFormat input, ActivationFormat output)
     {
-        Span<byte> entries = stackalloc byte[LookupTable.Size];
+        var values = new int[LookupTable.Size];
         int xor = input.Storage == ActivationStorage.Int8 ? 0x80 : 0;
         for (int pattern = 0; pattern < LookupTable.Size; pattern++)
         {
-            entries[pattern ^ xor] = (byte)p[pattern];
+            values[pattern ^ xor] = p[pattern];
         }
-        return new LookupTable(input, output, entries);
+        return LookupTable.FromValues(input, output, values);
     }
 }

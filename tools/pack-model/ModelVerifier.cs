@@ -265,8 +265,12 @@ public static class ModelVerifier
             case ActivationStorage.Int8:
                 for (int i = 0; i < f.Length; i++) { f[i] = scale * ((sbyte)bytes[i] - zp); }
                 break;
+            case ActivationStorage.Int16:
+                var shorts = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(bytes);
+                for (int i = 0; i < f.Length; i++) { f[i] = scale * (shorts[i] - zp); }
+                break;
             default:
-                throw new OnnxImportException($"tensor '{t.Name}': verify reads 8-bit tensors only, not {t.Format}.");
+                throw new OnnxImportException($"tensor '{t.Name}': verify reads uint8, int8 and int16 tensors, not {t.Format}.");
         }
         return f;
     }

@@ -80,9 +80,11 @@ public static class PackModelCli
         var bgr = new Option<bool>("--bgr") { Description = "The network takes B, G, R channels (CNTK/Caffe exports); --mean/--std are then in B, G, R order." };
         var limit = new Option<int?>("--limit") { Description = "Use at most N calibration images (sorted by name)." };
         var bits = new Option<string>("--bits") { Description = "Bit policy: M{b}F{b}L{b} (AQD shorthand: middle, first, last layers) or one width; only 8 (M8F8L8) for now.", DefaultValueFactory = _ => "M8F8L8" };
+        var sigmoidBits = new Option<int>("--sigmoid-bits") { Description = "Output of a Sigmoid's lookup table: 16 (int16, scale 1/32768) or 8 (uint8, scale 1/256).", DefaultValueFactory = _ => 16 };
+        sigmoidBits.AcceptOnlyFromAmong("8", "16");
         var cmd = new Command("pack", "Pack an ONNX model into a model blob: an already-quantized one (QLinearConv, or QDQ: DequantizeLinear -> Conv -> [Relu] -> QuantizeLinear, MaxPool, GlobalAveragePool, Add), or a float one with --calibrate (per-channel Sub/Mul input normalization, Conv+BN+Relu/Clip, zero Pad, Add, MaxPool, GlobalAveragePool / global AveragePool, Concat, Resize nearest 2x, Flatten/Reshape of the feature vector).")
         {
-            model, outOption, name, labels, calibrate, method, percentile, mean, std, bgr, limit, bits,
+            model, outOption, name, labels, calibrate, method, percentile, mean, std, bgr, limit, bits, sigmoidBits,
         };
         cmd.SetAction(parse =>
         {
@@ -122,6 +124,7 @@ public static class PackModelCli
                         Method = parse.GetValue(method) == "percentile" ? CalibrationMethod.Percentile : CalibrationMethod.MinMax,
                         Percentile = parse.GetValue(percentile),
                         Bits = parse.GetValue(bits)!,
+                        SigmoidBits = parse.GetValue(sigmoidBits),
                         Progress = (i, n, file) => error.Write($"\rcalibrating {i}/{n} {file}".PadRight(60) + (i == n ? "\n" : "")),
                     }).Packed;
                 }

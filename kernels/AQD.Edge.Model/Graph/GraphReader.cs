@@ -468,7 +468,10 @@ public static class GraphReader
                     case GraphOpType.LookupTable:
                         Expect(o.Height == In(0).Height && o.Width == In(0).Width && o.Channels == cin, $"LookupTable keeps the shape {Shape(In(0))}");
                         Bytes8(In(0).Format, "inputs[0]");
-                        Bytes8(o.Format, "outputs[0]");
+                        if (o.Format.Storage != ActivationStorage.Int16)
+                        {
+                            Bytes8(o.Format, "outputs[0]");
+                        }
                         Params(GraphFormat.LookupTableValues);
                         for (int i = 0; i < parameters.Length; i++)
                         {

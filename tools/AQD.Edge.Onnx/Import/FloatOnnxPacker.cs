@@ -25,6 +25,12 @@ public sealed record FloatPackOptions
     /// <summary>Bit policy: AQD shorthand M{b}F{b}L{b} or a single width; only 8 for now.</summary>
     public string Bits { get; init; } = "M8F8L8";
 
+    /// <summary>
+    /// Output of a Sigmoid's lookup table: 16 = int16 at scale 1/32768 (default: NanoDet's class scores keep
+    /// cosine &gt;= 0.99 against the float model; most scores are far below one uint8 step), 8 = uint8 at 1/256.
+    /// </summary>
+    public int SigmoidBits { get; init; } = 16;
+
     /// <summary>Called before each calibration image: (index from 1, count, file name).</summary>
     public Action<int, int, string>? Progress { get; init; }
 }
@@ -64,7 +70,7 @@ public static class FloatOnnxPacker
                 throw new OnnxImportException($"in-graph input normalization ({string.Join(", ", affine.Nodes.Select(n => $"'{n.Name}' ({n.OpType})"))}): {e.Message}");
             }
         }
-        var quant = ChooseQuantization(graph, ranges, norm);
+        var quant = ChooseQuantization(graph, ranges, norm, QuantizedGraphEmitter.SigmoidOutput(options.SigmoidBits));
 
         var writer = new BlobWriter();
         var builder = new GraphBuilder(writer);
@@ -107,7 +113,7 @@ public static class FloatOnnxPacker
                         emit.RowsView(l.Node, t[l.Inputs[0]], l.ViewShape!, l.Output);
                         break;
                     case FloatLayerKind.Sigmoid:
-                        emit.Sigmoid(l.Node, t[l.Inputs[0]], l.Output);
+                        emit.Sigmoid(l.Node, t[l.Inputs[0]], l.Output, yf, ys);
                         break;
                     case FloatLayerKind.ChannelSlice:
                         emit.ChannelSlice(l.Node, t[l.Inputs[0]], l.Slice!.Value.First, l.Slice.Value.Width, l.Output);
@@ -221,7 +227,7 @@ public static class FloatOnnxPacker
 
     /// <summary>uint8 (scale, format) per observed tensor; MaxPool / Resize / Concat / Flatten groups share one.</summary>
     private static Dictionary<string, (float Scale, ActivationFormat Format)> ChooseQuantization(FloatOnnxGraph graph,
-        Dictionary<string, TensorRange> ranges, InputNormalization norm)
+        Dictionary<string, TensorRange> ranges, InputNormalization norm, (float Scale, ActivationFormat Format) sigmoid)
     {
         var parent = new Dictionary<string, string>();
         string Find(string a) => parent.TryGetValue(a, out var p) && p != a ? parent[a] = Find(p) : a;
@@ -248,7 +254,7 @@ public static class FloatOnnxPacker
             }
             else if (g.Any(sigmoids.Contains))
             {
-                q = (1f / 256, ActivationFormat.UInt8(0));   // the sigmoid table's fixed output quantization
+                q = sigmoid;   // the sigmoid table's fixed output quantization
             }
             else
             {

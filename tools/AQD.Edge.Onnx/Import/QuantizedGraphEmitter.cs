@@ -264,24 +264,32 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
         return x;
     }
 
-    /// <summary>Sigmoid as a 256-entry table: uint8 output with scale 1/256, zero point 0 (<see cref="LookupTablePreparation.Sigmoid"/>).</summary>
-    public QTensor Sigmoid(NodeProto n, QTensor x, string output)
+    /// <summary>
+    /// Sigmoid as a 256-entry table (<see cref="LookupTablePreparation.Sigmoid"/>) with the output quantization
+    /// <see cref="SigmoidOutput"/> gives (uint8 1/256 or int16 1/32768, zero point 0).
+    /// </summary>
+    public QTensor Sigmoid(NodeProto n, QTensor x, string output, ActivationFormat yf, float ys)
     {
-        var yf = ActivationFormat.UInt8(0);
-        const float ys = 1f / 256;
         var table = LookupTablePreparation.Sigmoid(x.Format, x.Scale, yf, ys);
         var y = AddTensor(output, yf, ys, x.Height, x.Width, x.Channels);
         var values = new int[GraphFormat.LookupTableValues];
         int xor = x.Format.Storage == ActivationStorage.Int8 ? 0x80 : 0;
         for (int pattern = 0; pattern < values.Length; pattern++)
         {
-            byte e = table.Entries[pattern ^ xor];
-            values[pattern] = yf.Storage == ActivationStorage.Int8 ? (sbyte)e : e;
+            values[pattern] = table.Value(pattern ^ xor);
         }
         uint ps = builder.AddParams(GraphBuilder.LookupTableBlock(values));
         builder.AddOp(new GraphOpRecord(GraphOpType.LookupTable, n.Name, [x.Id], [y.Id], default, ps));
         return y;
     }
+
+    /// <summary>A sigmoid table's output quantization: 8 bits = uint8 scale 1/256, 16 bits = int16 scale 1/32768 (zero point 0).</summary>
+    public static (float Scale, ActivationFormat Format) SigmoidOutput(int bits) => bits switch
+    {
+        8 => (1f / 256, ActivationFormat.UInt8(0)),
+        16 => (1f / 32768, ActivationFormat.Int16()),
+        _ => throw new OnnxImportException($"sigmoid output bits {bits}: 8 (uint8, 1/256) or 16 (int16, 1/32768)."),
+    };
 
     /// <summary>Channels [first, first + width) of <paramref name="x"/> (same quantization).</summary>
     public QTensor ChannelSlice(NodeProto n, QTensor x, int first, int width, string output)
