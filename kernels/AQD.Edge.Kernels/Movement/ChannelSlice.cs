@@ -48,6 +48,10 @@ public static class ChannelSlice
         {
             throw new ArgumentException($"ChannelSlice: spans of {input.Length} and {output.Length} elements for {p.Pixels} pixels x {c} / {w} channels.");
         }
+        if (p.Pixels == 0)
+        {
+            return;
+        }
         if (w == c)
         {
             input.Slice(0, p.Pixels * c).CopyTo(output);
