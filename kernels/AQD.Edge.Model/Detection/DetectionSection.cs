@@ -88,6 +88,31 @@ public static class DetectionSection
         return bytes;
     }
 
+    /// <summary>
+    /// Relative byte offset of a field path in the section written for <paramref name="p"/> (header
+    /// fields, "levels[i].name", "inputSource[k]"); 0 for paths it does not know.
+    /// </summary>
+    public static long FieldOffset(DetectionParams p, string field)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        int h = Array.IndexOf(HeaderFields, field);
+        if (h >= 0)
+        {
+            return 4L * h;
+        }
+        long levelsAt = 4L * (HeaderInts + MaxChannels) + 4L * T * p.InputSource.Length;
+        for (int i = 0; i < p.Levels.Count; i++)
+        {
+            string prefix = $"levels[{i}].";
+            if (field.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                int f = Array.IndexOf(LevelFields, field[prefix.Length..]);
+                return f >= 0 ? levelsAt + 4L * (LevelInts * i + f) : levelsAt + 4L * LevelInts * i;
+            }
+        }
+        return 0;
+    }
+
     /// <summary>Parses and validates a DETC section.</summary>
     /// <exception cref="BlobFormatException">Section, field path and absolute byte offset of the first problem.</exception>
     public static DetectionParams Read(BlobSection section, string sourceName)
