@@ -30,6 +30,19 @@ public class LayerTimerTests
     }
 
     [Fact]
+    public void ProfilerRestoresTheInputBeforeEveryRun()
+    {
+        // The arena reuses the input's bytes after its last reader: without restoring, runs 2..N
+        // would compute on garbage and the outputs after profiling would not be the input's.
+        var (model, engine) = ProfileFixture.Load();
+        using var _ = engine;
+        var (expected, pool) = model.RunByHand(SyntheticModel.RandomInput(7));
+        Profiler.Run(engine, ProfileFixture.Short);
+        Assert.Equal(expected, engine.Output(0).ToArray());
+        Assert.Equal(pool, engine.Output(1).ToArray());
+    }
+
+    [Fact]
     public void TimedRunAllocatesNothing()
     {
         var (_, engine) = ProfileFixture.Load();
