@@ -150,9 +150,11 @@ public static class Program
         var target = new Option<double?>("--target-ms") { Description = "Timed milliseconds per case (default 600)." };
         var noChart = new Option<bool>("--no-chart") { Description = "Skip the PNG chart." };
         var outOption = new Option<string>("--out") { Description = "Report folder.", DefaultValueFactory = _ => "results" };
+        var export = new Option<string?>("--export") { Description = "Also write the blobs, the QDQ export and the float ONNX of each model here (inputs of tools/qemu-insn/run.sh)." };
+        var noTiming = new Option<bool>("--no-timing") { Description = "Only prepare (and --export); time nothing." };
         var command = new Command("models", "Whole networks: our engine at each bit width vs ONNX Runtime float and int8 (QDQ of our calibrated blob), 1 and 2 threads.")
         {
-            models, bits, threads, images, nanodet, fcos, quick, target, noChart, outOption,
+            models, bits, threads, images, nanodet, fcos, quick, target, noChart, outOption, export, noTiming,
         };
         command.SetAction(parse =>
         {
@@ -175,7 +177,8 @@ public static class Program
                 harness = harness with { TargetMs = t };
             }
             var options = new ModelBenchOptions(specs, parse.GetValue(bits) ?? [8], parse.GetValue(threads) ?? [1],
-                parse.GetValue(images) ?? ModelSpec.RepoPath("tests/data/images") ?? "tests/data/images", harness, !parse.GetValue(noChart));
+                parse.GetValue(images) ?? ModelSpec.RepoPath("tests/data/images") ?? "tests/data/images", harness, !parse.GetValue(noChart),
+                parse.GetValue(export), !parse.GetValue(noTiming));
             try
             {
                 options.Validate();
@@ -191,6 +194,10 @@ public static class Program
             Console.WriteLine($"command: {commandLine}");
             Console.WriteLine($"CPU: {machine.CpuModel} ({machine.LogicalCores} logical cores); kernel paths: {string.Join(' ', machine.KernelIsas)}; ONNX Runtime {machine.OnnxRuntimeVersion}");
             var results = ModelBenchmark.Run(options, Console.Out);
+            if (!options.Timing)
+            {
+                return 0;
+            }
             var report = new ModelsReport(started, commandLine, machine, harness, results);
             Console.WriteLine();
             Console.WriteLine(report.ToMarkdown());

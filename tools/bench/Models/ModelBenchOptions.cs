@@ -9,7 +9,9 @@ public sealed record ModelBenchOptions(
     IReadOnlyList<int> Threads,
     string ImageFolder,
     HarnessOptions Harness,
-    bool Chart = true)
+    bool Chart = true,
+    string? ExportDirectory = null,
+    bool Timing = true)
 {
     public void Validate()
     {

@@ -35,7 +35,14 @@ public static class ModelBenchmark
                 results.Add(new ModelResult(spec.Name, 0, "-", "-", 0, 0, null, null, 0, null, $"not importable: {e.Message}"));
                 continue;
             }
-            foreach (int threads in options.Threads)
+            if (options.ExportDirectory is { } export)
+            {
+                foreach (string path in model.Export(export))
+                {
+                    log.WriteLine($"  exported {path}");
+                }
+            }
+            foreach (int threads in options.Timing ? options.Threads : [])
             {
                 results.AddRange(RunModel(model, threads, options.Harness, log));
             }

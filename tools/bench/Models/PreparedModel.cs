@@ -42,6 +42,33 @@ public sealed class PreparedModel
 
     public static string Policy(int bits) => $"M{bits}F8L8";
 
+    /// <summary>
+    /// Writes what the engines run into <paramref name="directory"/>: &lt;model&gt;-&lt;policy&gt;.aqd per
+    /// packed bit width, &lt;model&gt;-int8-qdq.onnx and &lt;model&gt;-float.onnx (the qemu instruction
+    /// counter runs exactly these on ARM64). Returns the written paths.
+    /// </summary>
+    public IReadOnlyList<string> Export(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var written = new List<string>();
+        void Write(string name, byte[] bytes)
+        {
+            string path = Path.Combine(directory, name);
+            File.WriteAllBytes(path, bytes);
+            written.Add(path);
+        }
+        foreach (var v in Blobs.Where(v => v.Blob is not null))
+        {
+            Write($"{Spec.Name}-{v.Policy}.aqd", v.Blob!);
+        }
+        if (Qdq is not null)
+        {
+            Write($"{Spec.Name}-int8-qdq.onnx", Qdq);
+        }
+        Write($"{Spec.Name}-float.onnx", Onnx);
+        return written;
+    }
+
     public static PreparedModel Prepare(ModelSpec spec, IReadOnlyList<int> bits, string imageFolder, TextWriter log)
     {
         var onnx = File.ReadAllBytes(spec.OnnxPath!);
