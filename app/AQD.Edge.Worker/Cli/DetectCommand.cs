@@ -23,10 +23,13 @@ internal static class DetectCommand
         });
         cmd.SetAction(parse =>
         {
-            if (!SettingsLoader.TryLoad(WorkerCli.ConfigFile(parse), parse.UnmatchedTokens, null, requireModel: true, error, out var settings, out _))
+            // The image argument also collects --Section:Key=value overrides: split them off.
+            var tokens = parse.GetValue(images)!.Concat(parse.UnmatchedTokens).ToList();
+            var overrides = tokens.Where(t => t.StartsWith("--", StringComparison.Ordinal)).ToList();
+            if (!SettingsLoader.TryLoad(WorkerCli.ConfigFile(parse), overrides, null, requireModel: true, error, out var settings, out _))
                 return WorkerCli.BadSettings;
             var files = new List<string>();
-            foreach (var path in parse.GetValue(images)!)
+            foreach (var path in tokens.Except(overrides))
             {
                 if (Directory.Exists(path)) files.AddRange(ImageFolderFrameSource.ListImages(path));
                 else if (File.Exists(path)) files.Add(path);
