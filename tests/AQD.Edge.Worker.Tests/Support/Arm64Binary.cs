@@ -12,6 +12,7 @@ public sealed class Arm64Binary
     public Arm64Binary()
     {
         string? given = Environment.GetEnvironmentVariable("AQD_EDGE_ARM64");
+        if (given == "none") throw new InvalidOperationException("arm64 runs skipped (AQD_SKIP_ARM64=1): no linux-arm64 aqd-edge to test");
         if (!string.IsNullOrEmpty(given))
         {
             Path = given;
