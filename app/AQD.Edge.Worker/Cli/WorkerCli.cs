@@ -28,7 +28,9 @@ public static class WorkerCli
         root.Subcommands.Add(CheckCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
         var parse = root.Parse(args);
-        int code = parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        // ProcessTerminationTimeout = null: SIGTERM/SIGINT are the host's (run: clean stop with "offline"
+        // within the systemd stop timeout), not System.CommandLine's 2-second cut-off.
+        int code = parse.Invoke(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null });
         return parse.Errors.Count > 0 && code != Ok ? BadSettings : code;
     }
 
