@@ -21,10 +21,10 @@ public sealed class DetectionPipelineTests : IDisposable
         try { Directory.Delete(_queue, true); } catch (IOException) { }
     }
 
-    private async Task<(DetectionPipeline Pipeline, MqttPublisher Mqtt)> StartAsync(WorkerSettings settings, IFrameDetector detector, Func<IFrameSource> sources)
+    private async Task<(DetectionPipeline Pipeline, MqttPublisher Mqtt)> StartAsync(WorkerSettings settings, IFrameDetector detector, Func<IFrameSource> sources, IDeviceGpio? gpio = null)
     {
         var mqtt = new MqttPublisher(settings.Mqtt, new TestLogger("mqtt"), TimeProvider.System);
-        var pipeline = new DetectionPipeline(settings, detector, null, mqtt, sources, NullDeviceGpio.Instance, null, TimeProvider.System, new TestLogger("pipeline"));
+        var pipeline = new DetectionPipeline(settings, detector, null, mqtt, sources, gpio ?? NullDeviceGpio.Instance, null, TimeProvider.System, new TestLogger("pipeline"));
         await mqtt.StartAsync(TestContext.Current.CancellationToken);
         await Wait.UntilAsync(() => mqtt.IsOnline, Wait.Long, "publisher online (embedded broker)");
         return (pipeline, mqtt);
@@ -65,7 +65,8 @@ public sealed class DetectionPipelineTests : IDisposable
             2 => throw new IOException("no such device (test)"),
             _ => Finite(10),
         };
-        var (pipeline, mqtt) = await StartAsync(settings, new ColorBoxDetector(), Next);
+        var gpio = new RecordingGpio();
+        var (pipeline, mqtt) = await StartAsync(settings, new ColorBoxDetector(), Next, gpio);
         await using (mqtt)
         {
             var types = new List<string>();
@@ -79,6 +80,11 @@ public sealed class DetectionPipelineTests : IDisposable
             // and every object ends when the input ends.
             Assert.Equal(types.Count(t => t == EventTypes.New), types.Count(t => t == EventTypes.End));
             Assert.Equal(EventTypes.New, types[0]);
+            // Status LED: heartbeat, error blink while the camera is away, heartbeat again, off at the end;
+            // the detection pin follows the "person" box.
+            Assert.Equal([LedStatus.Heartbeat, LedStatus.Error, LedStatus.Heartbeat, LedStatus.Off], gpio.StatusChanges);
+            Assert.True(gpio.DetectionChanges[0]);
+            Assert.False(gpio.DetectionChanges[^1]);
         }
     }
 
