@@ -266,7 +266,8 @@ public static class ModelVerifier
                 for (int i = 0; i < f.Length; i++) { f[i] = scale * ((sbyte)bytes[i] - zp); }
                 break;
             case ActivationStorage.Int16:
-                for (int i = 0; i < f.Length; i++) { f[i] = scale * (System.Buffers.Binary.BinaryPrimitives.ReadInt16LittleEndian(bytes[(2 * i)..]) - zp); }
+                var shorts = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(bytes);
+                for (int i = 0; i < f.Length; i++) { f[i] = scale * (shorts[i] - zp); }
                 break;
             default:
                 // packed unsigned b-bit: byte-aligned pixels, first channel in the low bits
@@ -333,7 +334,9 @@ public static class ModelVerifier
             TensorElementType.Int8 => [.. v.GetTensorDataAsSpan<sbyte>().ToArray().Select(b => scale * (b - zp))],
             var other => throw new OnnxImportException($"tensor '{name}': reference element type {other} is not supported."),
         };
-        return OnnxLayout.ChwToHwc<float>(chw, t.Height, t.Width, t.Channels);
+        // A [1, H*W, C] reference (a rows view: Reshape + Transpose [0, 2, 1] at a detector output) is already in NHWC order.
+        bool rows = info.Shape is [1, var hw, var ch] && hw == (long)t.Height * t.Width && ch == t.Channels;
+        return rows ? chw : OnnxLayout.ChwToHwc<float>(chw, t.Height, t.Width, t.Channels);
     }
 
     /// <summary>Element types of the model's tensors: declared ones, else quantizing nodes' outputs take their zero point's type, else float.</summary>

@@ -30,6 +30,12 @@ public sealed record FloatPackOptions
     /// </summary>
     public IReadOnlyDictionary<string, TensorStatistics>? Statistics { get; init; }
 
+    /// <summary>
+    /// Output of a Sigmoid's lookup table: 16 = int16 at scale 1/32768 (default: NanoDet's class scores keep
+    /// cosine &gt;= 0.99 against the float model; most scores are far below one uint8 step), 8 = uint8 at 1/256.
+    /// </summary>
+    public int SigmoidBits { get; init; } = 16;
+
     /// <summary>Called before each calibration image: (index from 1, count, file name).</summary>
     public Action<int, int, string>? Progress { get; init; }
 }
@@ -75,7 +81,7 @@ public static class FloatOnnxPacker
                 throw new OnnxImportException($"in-graph input normalization ({string.Join(", ", affine.Nodes.Select(n => $"'{n.Name}' ({n.OpType})"))}): {e.Message}");
             }
         }
-        var quant = ChooseQuantization(graph, ranges, norm);
+        var quant = ChooseQuantization(graph, ranges, norm, QuantizedGraphEmitter.SigmoidOutput(options.SigmoidBits));
         var plan = new LowBitPlan(graph, policy, stats, ranges);
         var lowInputs = new Dictionary<(string, int), QTensor>();
         var weightFormats = new List<string>();
@@ -83,6 +89,10 @@ public static class FloatOnnxPacker
         var writer = new BlobWriter();
         var builder = new GraphBuilder(writer);
         var emit = new QuantizedGraphEmitter(builder);
+        foreach (var (tensor, name) in OutputNames(graph))
+        {
+            emit.BlobNames[tensor] = name;
+        }
         var t = emit.Tensors;
         var input = emit.AddInput(graph.Input, norm.Scale, ActivationFormat.UInt8(norm.ZeroPoint), graph.Input.Name);
         foreach (var l in graph.Layers)
@@ -93,6 +103,7 @@ public static class FloatOnnxPacker
                 switch (l.Kind)
                 {
                     case FloatLayerKind.Conv:
+                    {
                         var x = t[l.Inputs[0]];
                         int inBits = plan.InputBits(l);
                         if (inBits < 8 && x.Format.Storage != ActivationStorage.PackedUnsigned)
@@ -108,6 +119,7 @@ public static class FloatOnnxPacker
                         }
                         weightFormats.Add(EmitConv(emit, l, x, plan.WeightBits(l), ys, yf, stats.GetValueOrDefault(l.Inputs[0])?.ChannelMeans));
                         break;
+                    }
                     case FloatLayerKind.Add:
                         emit.Add(l.Node, t[l.Inputs[0]], t[l.Inputs[1]], l.Relu, l.Output, ys, yf);
                         break;
@@ -126,6 +138,30 @@ public static class FloatOnnxPacker
                     case FloatLayerKind.FlattenView:
                         emit.FlattenView(l.Node, t[l.Inputs[0]], l.ViewShape, l.Output);
                         break;
+                    case FloatLayerKind.RowsView:
+                        emit.RowsView(l.Node, t[l.Inputs[0]], l.ViewShape!, l.Output);
+                        break;
+                    case FloatLayerKind.Sigmoid:
+                        emit.Sigmoid(l.Node, t[l.Inputs[0]], l.Output, yf, ys);
+                        break;
+                    case FloatLayerKind.ChannelSlice:
+                        emit.ChannelSlice(l.Node, t[l.Inputs[0]], l.Slice!.Value.First, l.Slice.Value.Width, l.Output);
+                        break;
+                    case FloatLayerKind.ResizeBilinear:
+                    {
+                        var x = t[l.Inputs[0]];
+                        var (h, w, mode) = l.ResizeTo!.Value;
+                        if (l.ResizeScales is { } sc)
+                        {
+                            (h, w) = ((int)Math.Floor(x.Height * (double)sc[2]), (int)Math.Floor(x.Width * (double)sc[3]));
+                        }
+                        else if (l.ViewShape is { } sizes && (sizes[0] != 1 || sizes[1] != x.Channels))
+                        {
+                            throw new OnnxImportException($"node '{l.Node.Name}' (Resize): sizes [{string.Join(", ", sizes)}] change the batch or the {x.Channels} channels.");
+                        }
+                        emit.ResizeBilinear(l.Node, x, h, w, mode, l.Output);
+                        break;
+                    }
                 }
             }
             catch (ArgumentException e)
@@ -203,13 +239,36 @@ public static class FloatOnnxPacker
             bias[o] = (int)b;
         }
         emit.Conv(l.Node, x, new IntConvWeights(l.Node.Input[1], qw.Values, cv.M, cv.Cg, cv.Kh, cv.Kw, qw.Format), qw.Scales, bias,
-            l.Relu, l.ClampMax, l.Output, ys, yf, l.ExtraPads);
+            l.Relu, l.ClampMax, l.Output, ys, yf, l.ExtraPads, l.LeakyAlpha);
         return qw.Format.ToString();
+    }
+
+    /// <summary>
+    /// Blob tensor names for the graph outputs: a view layer (Flatten, Reshape, the Reshape + Transpose rows
+    /// view) has no tensor of its own, so the tensor it exposes is named after the graph output.
+    /// </summary>
+    private static Dictionary<string, string> OutputNames(FloatOnnxGraph graph)
+    {
+        var views = graph.Layers.Where(l => l.Kind is FloatLayerKind.FlattenView or FloatLayerKind.RowsView).ToDictionary(l => l.Output, l => l.Inputs[0]);
+        var names = new Dictionary<string, string>();
+        foreach (var (resolved, name) in graph.Outputs.Zip(graph.Model.Graph.Output.Select(o => o.Name)))
+        {
+            string tensor = resolved;
+            while (views.TryGetValue(tensor, out var source))
+            {
+                tensor = source;
+            }
+            if (tensor != name && tensor != graph.Input.Name)
+            {
+                names.TryAdd(tensor, name);
+            }
+        }
+        return names;
     }
 
     /// <summary>uint8 (scale, format) per observed tensor; MaxPool / Resize / Concat / Flatten groups share one.</summary>
     private static Dictionary<string, (float Scale, ActivationFormat Format)> ChooseQuantization(FloatOnnxGraph graph,
-        Dictionary<string, TensorRange> ranges, InputNormalization norm)
+        Dictionary<string, TensorRange> ranges, InputNormalization norm, (float Scale, ActivationFormat Format) sigmoid)
     {
         var parent = new Dictionary<string, string>();
         string Find(string a) => parent.TryGetValue(a, out var p) && p != a ? parent[a] = Find(p) : a;
@@ -218,11 +277,13 @@ public static class FloatOnnxPacker
             string ra = Find(a), rb = Find(b);
             if (ra != rb) { parent[ra] = rb; }
         }
-        foreach (var l in graph.Layers.Where(l => l.Kind is FloatLayerKind.MaxPool or FloatLayerKind.ResizeNearest2x or FloatLayerKind.Concat or FloatLayerKind.FlattenView))
+        foreach (var l in graph.Layers.Where(l => l.Kind is FloatLayerKind.MaxPool or FloatLayerKind.ResizeNearest2x or FloatLayerKind.Concat or FloatLayerKind.FlattenView
+                     or FloatLayerKind.RowsView or FloatLayerKind.ResizeBilinear or FloatLayerKind.ChannelSlice))
         {
             foreach (var i in l.Inputs) { Union(i, l.Output); }
         }
         var all = graph.ObservedTensors.Append(graph.Input.Name).Distinct().ToList();
+        var sigmoids = graph.Layers.Where(l => l.Kind == FloatLayerKind.Sigmoid).Select(l => l.Output).ToHashSet();
         var groups = all.GroupBy(Find).ToList();
         var result = new Dictionary<string, (float, ActivationFormat)>();
         foreach (var g in groups)
@@ -231,6 +292,10 @@ public static class FloatOnnxPacker
             if (g.Contains(graph.Input.Name))
             {
                 q = (norm.Scale, ActivationFormat.UInt8(norm.ZeroPoint));
+            }
+            else if (g.Any(sigmoids.Contains))
+            {
+                q = sigmoid;   // the sigmoid table's fixed output quantization
             }
             else
             {
