@@ -226,6 +226,13 @@ public sealed class InferenceEngine : IDisposable
     /// <summary>Number of steps of <see cref="Run()"/>: one per op, step i runs op <c>Graph.ExecutionOrder[i]</c>.</summary>
     public int StepCount => ops.Length;
 
+    /// <summary>Op index, MACs and bands of step <paramref name="step"/> (see <see cref="EngineStepInfo"/>).</summary>
+    public EngineStepInfo StepInfo(int step)
+    {
+        var op = ops[step];
+        return op is BandedOp b ? new(Graph.ExecutionOrder[step], b.Macs, b.Bands) : new(Graph.ExecutionOrder[step], 0, 1);
+    }
+
     /// <summary>
     /// Runs step <paramref name="step"/> only (for verification tools and debugging). Running steps
     /// 0..StepCount-1 in order equals <see cref="Run()"/>; right after step i the outputs of op
