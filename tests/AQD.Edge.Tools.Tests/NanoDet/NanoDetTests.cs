@@ -126,6 +126,14 @@ public class NanoDetTests(NanoDetFixture fx, ITestOutputHelper output) : IClassF
         Assert.Equal(3, ops.Count(op => op.Type == GraphOpType.LookupTable));
         Assert.Equal(4, ops.Count(op => op.Type == GraphOpType.ResizeBilinear));
         Assert.Equal(0, ops.Count(op => op.Type == GraphOpType.ChannelSlice));
+        foreach (var lut in ops.Where(op => op.Type == GraphOpType.LookupTable))
+        {
+            // the class logits' range reaches the sigmoid ceiling: confident scores are not capped by calibration
+            var logits = graph.Tensors[lut.Inputs[0]];
+            double top = (logits.Format.Max - logits.Format.ZeroPoint) * (double)BitConverter.UInt32BitsToSingle(logits.ScaleBits);
+            Assert.True(top >= FloatOnnxPacker.SigmoidInputCeiling - 1e-3, $"{lut.Record.Name}: largest logit {top}");
+            Assert.InRange(lut.Parameters[255], 32440, 32767);   // the largest code maps to a score >= 0.99 (in units of 2^-15)
+        }
         output.WriteLine($"blob {fx.Blob.Length:N0} bytes, {ops.Count} ops; float ONNX {new FileInfo(fx.OnnxPath).Length:N0} bytes");
     }
 
