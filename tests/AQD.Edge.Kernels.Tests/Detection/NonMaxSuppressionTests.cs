@@ -92,7 +92,7 @@ public class NonMaxSuppressionTests
         int n = NonMaxSuppression.Run(c, 500, 3, 100, counts, new long[c.Length]);
         Assert.Equal(6, n);   // 3 per class, disjoint boxes
         Assert.Equal([0, 1, 2, 3, 4, 5], c[..n].Select(x => x.Row));
-        Assert.Equal([0, 0], counts, new long[c.Length]);   // counters handed back zeroed
+        Assert.Equal([0, 0], counts);   // counters handed back zeroed
         c = Enumerable.Range(0, 10).Select(i => Box(0, 1000 - i, i * 100, 0, i * 100 + 50, 50, row: i)).ToArray();
         Assert.Equal(4, NonMaxSuppression.Run(c, 500, 1000, 4, counts, new long[c.Length]));
         // suppressed candidates still count towards top-k: 3 copies of one box, k = 2 -> only the first survives
