@@ -84,6 +84,7 @@ public static class PackModelCli
         {
             model, outOption, name, labels, calibrate, method, percentile, mean, std, bgr, limit, bits,
         };
+        var detector = new DetectorCliOptions(cmd);
         cmd.SetAction(parse =>
         {
             var src = parse.GetValue(model)!;
@@ -133,8 +134,9 @@ public static class PackModelCli
                 {
                     error.WriteLine($"note: {note}");
                 }
-                File.WriteAllBytes(dst.FullName, result.Blob);
-                output.WriteLine($"{dst}: {result.OpCount} ops, {result.Blob.Length} bytes");
+                var blob = detector.Apply(parse, result.Blob, src.Name);
+                File.WriteAllBytes(dst.FullName, blob);
+                output.WriteLine($"{dst}: {result.OpCount} ops, {blob.Length} bytes");
                 return Ok;
             }
             catch (OnnxImportException e)
