@@ -93,7 +93,6 @@ public static class PackModelCli
             model, outOption, name, labels, calibrate, method, percentile, mean, std, bgr, limit, bits, sigmoidBits,
             detector, strides, regMax, scoreThreshold, iouThreshold, maxDetections,
         };
-        var detector = new DetectorCliOptions(cmd);
         cmd.SetAction(parse =>
         {
             var src = parse.GetValue(model)!;
@@ -161,7 +160,10 @@ public static class PackModelCli
                 {
                     error.WriteLine($"note: {note}");
                 }
-                var blob = detector.Apply(parse, result.Blob, src.Name);
+                // detector families get the DETC section (integer decode tables from the heads' quantization)
+                var blob = detectorSpec is { Family: "nanodet" or "fcos" or "retinanet" }
+                    ? AQD.Edge.Onnx.Detection.DetectionTablesBuilder.AddTo(result.Blob, src.Name)
+                    : result.Blob;
                 File.WriteAllBytes(dst.FullName, blob);
                 output.WriteLine($"{dst}: {result.OpCount} ops, {blob.Length} bytes");
                 return Ok;
