@@ -1,3 +1,4 @@
+using AQD.Edge.Detection;
 using AQD.Edge.Hardware.Frames;
 using AQD.Edge.Hardware.Sources;
 using AQD.Edge.Worker.Pipeline;
@@ -16,7 +17,7 @@ public sealed class FrameStagesTests
 
     /// <summary>One frame through capture → detect → release on the calling thread (the test
     /// pattern completes synchronously); returns the result's first box.</summary>
-    private static DetectedObject Step(FrameStages stages, IFrameSource source)
+    private static ObjectDetection Step(FrameStages stages, IFrameSource source)
     {
         var captured = stages.CaptureOneAsync(source, CancellationToken.None);
         if (!captured.IsCompletedSuccessfully || !captured.Result) throw new InvalidOperationException("capture did not complete synchronously");
@@ -58,7 +59,7 @@ public sealed class FrameStagesTests
         for (long seq = 0; seq < 40; seq++)
         {
             var box = TestPatternFrameSource.BoxAt(seq, 0, W, H);
-            Assert.Equal(new DetectedObject(0, "person", 900, box.X, box.Y, box.X + box.Width, box.Y + box.Height), Step(stages, source));
+            Assert.Equal(new ObjectDetection(0, "person", 900, box.X, box.Y, box.X + box.Width, box.Y + box.Height), Step(stages, source));
         }
     }
 
