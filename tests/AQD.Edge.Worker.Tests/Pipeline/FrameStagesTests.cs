@@ -1,6 +1,7 @@
 using AQD.Edge.Detection;
 using AQD.Edge.Hardware.Frames;
 using AQD.Edge.Hardware.Sources;
+using AQD.Edge.Worker.Inference;
 using AQD.Edge.Worker.Pipeline;
 using AQD.Edge.Worker.Tests.Support;
 
@@ -48,6 +49,25 @@ public sealed class FrameStagesTests
         Assert.Equal(0, pool.Grown);
         Assert.Equal(0, stages.ResultPoolGrown);
         Assert.Equal(550, stats.Processed);
+    }
+
+    [Fact]
+    public void With_the_bundled_model_capture_to_inference_allocates_nothing_per_frame()
+    {
+        using var detector = new ModelFrameDetector(TestPaths.Model, new DetectorOptions { Threads = 1 });
+        var stats = new PipelineStats(TimeProvider.System);
+        var stages = new FrameStages(detector, stats, captureQueue: 2, resultQueue: 4, keepFramesWithObjects: true);
+        var pool = FramePool.For(FrameStages.PoolFramesFor(2, 4, true), 320, 240);
+        using var source = new TestPatternFrameSource(new TestPatternOptions { Width = 320, Height = 240, Boxes = 3 }, pool: pool);
+        for (int i = 0; i < 2; i++) Step(stages, source); // first frame of this size sizes the detector's buffers
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) Step(stages, source);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"3 frames through {detector.Name}: {allocated} bytes allocated");
+        Assert.Equal(0, allocated);
+        Assert.Equal(0, pool.Grown);
     }
 
     [Fact]
