@@ -173,3 +173,9 @@ internal sealed class ChannelShuffleOp(ChannelShuffleParams p) : EngineOp
 {
     public override void Run(byte[] arena) => ChannelShuffle.Run<byte>(p, Inputs[0].In(arena), Output.In(arena));
 }
+
+/// <summary>Format conversion with rescaling (any activation format to any other), on raw bytes.</summary>
+internal sealed class RequantizeOp(RequantizeParams p, RequantizeVariant variant) : EngineOp
+{
+    public override void Run(byte[] arena) => variant.Run(p, Inputs[0].In(arena), Output.In(arena));
+}

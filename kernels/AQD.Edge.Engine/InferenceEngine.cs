@@ -323,6 +323,9 @@ internal static class OpFactory
                     return new NearestUpsample2xOp(new NearestUpsample2xParams(1, x.Height, x.Width, x.Format.PixelBytes(x.Channels)));
                 case GraphOpType.Concat:
                     return new ConcatOp(new ConcatChannelsParams(y.Height * y.Width, [.. op.Inputs.Select(i => t[i].Channels)]));
+                case GraphOpType.Requantize:
+                    return new RequantizeOp(new RequantizeParams(x.Format, y.Format, new ChannelRequant(p[0], p[1]), x.Height * x.Width, x.Channels),
+                        RequantizeKernels.Selected);
                 case GraphOpType.ChannelShuffle:
                     return new ChannelShuffleOp(new ChannelShuffleParams(x.Height * x.Width, x.Channels, (int)a.Groups));
                 default:

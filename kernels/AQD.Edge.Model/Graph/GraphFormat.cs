@@ -12,6 +12,7 @@ public enum GraphOpType : ushort
     MaxPool = 8,
     GlobalAveragePool = 10,
     ChannelShuffle = 11,
+    Requantize = 16,
 }
 
 /// <summary>Record sizes, offsets and limits of the GRPH section, version 1.</summary>
@@ -60,4 +61,7 @@ public static class GraphFormat
 
     /// <summary>i32 values of a GlobalAveragePool block: multiplier, shift, relu.</summary>
     public const int GlobalAveragePoolValues = 3;
+
+    /// <summary>i32 values of a Requantize block: multiplier, shift, inZeroPoint.</summary>
+    public const int RequantizeValues = 3;
 }

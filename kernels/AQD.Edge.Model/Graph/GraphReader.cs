@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using AQD.Edge.Kernels.Conv;
 using AQD.Edge.Kernels.Depthwise;
+using AQD.Edge.Kernels.FixedPoint;
 using AQD.Edge.Kernels.LowBit;
 using AQD.Edge.Kernels.Pooling;
 using AQD.Edge.Kernels.Tensors;
@@ -360,7 +361,7 @@ public static class GraphReader
                 }
                 bool conv = t is GraphOpType.Conv2D or GraphOpType.DepthwiseConv2D;
                 bool window = conv || t == GraphOpType.MaxPool;
-                bool needParams = conv || t is GraphOpType.Add or GraphOpType.GlobalAveragePool;
+                bool needParams = conv || t is GraphOpType.Add or GraphOpType.GlobalAveragePool or GraphOpType.Requantize;
                 if (conv != op.Weights.HasValue)
                 {
                     throw Fail("weights.section", at + GraphFormat.OWeightSection, conv ? $"{t} needs weights." : $"{t} takes no weights.");
@@ -469,6 +470,20 @@ public static class GraphReader
                         Expect(o.Height == 1 && o.Width == 1 && o.Channels == cin, $"GlobalAveragePool gives 1x1x{cin}");
                         Params(GraphFormat.GlobalAveragePoolValues);
                         Bool(parameters[2], "relu");
+                        break;
+                    case GraphOpType.Requantize:
+                        SameShape(0);
+                        Params(GraphFormat.RequantizeValues);
+                        if (!Requantization.IsValid(parameters[0], parameters[1]))
+                        {
+                            throw Fail("paramSet", at + GraphFormat.OParamSet,
+                                $"Requantize: multiplier ({parameters[0]}, {parameters[1]}) is not valid (M0 >= 0, shift in [{Requantization.MinShift}, {Requantization.MaxShift}]).");
+                        }
+                        if (parameters[2] != In(0).Format.ZeroPoint)
+                        {
+                            throw Fail("paramSet", at + GraphFormat.OParamSet,
+                                $"Requantize: inZeroPoint {parameters[2]} differs from input tensor {op.Inputs[0]}'s zero point {In(0).Format.ZeroPoint}.");
+                        }
                         break;
                     case GraphOpType.ChannelShuffle:
                         SameFormat(0);
