@@ -15,9 +15,6 @@ namespace AQD.Edge.Aqd;
 /// </summary>
 public static class AqdBlobWriter
 {
-    /// <summary>Graph op type of the Requantize op (code 16, docs/blob-format.md).</summary>
-    public const GraphOpType RequantizeOp = (GraphOpType)16;
-
     /// <summary>Fixed-point 1.0 and the shift of an input scaled by 2^e in the Add (L = 14).</summary>
     private const int One = 1 << 30, AddLeftShift = 14;
 
@@ -72,8 +69,8 @@ public static class AqdBlobWriter
                 }
                 case AqdRequantize r:
                 {
-                    uint ps = gb.AddParams([r.Multiplier.Multiplier, r.Multiplier.Shift, r.Inputs[0].ZeroPoint]);
-                    gb.AddOp(new GraphOpRecord(RequantizeOp, r.Name, ins, outs, default, ps));
+                    uint ps = gb.AddParams(GraphBuilder.RequantizeBlock(r.Multiplier, r.Inputs[0].ZeroPoint));
+                    gb.AddOp(new GraphOpRecord(GraphOpType.Requantize, r.Name, ins, outs, default, ps));
                     break;
                 }
                 case AqdMaxPool:
