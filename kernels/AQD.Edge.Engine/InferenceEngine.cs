@@ -304,7 +304,7 @@ internal static class OpFactory
                 {
                     var b = t[op.Inputs[1]];
                     var q = new QuantizedAddParams(x.Format, b.Format, y.Format, p[0], new ChannelRequant(p[1], p[2]),
-                        new ChannelRequant(p[3], p[4]), new ChannelRequant(p[5], p[6]), p[7] == 1, checked((int)y.Bytes));
+                        new ChannelRequant(p[3], p[4]), new ChannelRequant(p[5], p[6]), p[7] == 1, checked(y.Height * y.Width * y.Channels));
                     return new AddOp(q, QuantizedAddKernels.Selected);
                 }
                 case GraphOpType.MaxPool:
