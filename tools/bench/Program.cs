@@ -93,6 +93,7 @@ public static class Program
         var root = new RootCommand("AQD.Edge benchmarks (not tests): our integer kernels vs ONNX Runtime int8, same run, same shapes.")
         {
             conv,
+            Aqd.AqdModelBench.Create(),
         };
         return root.Parse(args).Invoke();
     }
