@@ -17,18 +17,22 @@ namespace AQD.Edge.Aqd.Tests;
 /// <item><b>training-code</b>: the same step in plain double with torch.round's ties-to-even, from
 /// the same inputs; its disagreements with the exact step are counted per layer (ties and double
 /// rounding of near-ties), not propagated.</item>
+/// <item><b>calibrated</b>: the training-code step with the BN and clip values as calibrated, before
+/// the lowering snapped them to fixed point (bias rounded to the accumulator grid, 31-bit
+/// multipliers): its disagreements measure what the snapping changes, again per layer.</item>
 /// </list>
 /// </summary>
 internal static class FakeQuantSimulation
 {
     /// <summary>Integer values of every tensor, and per node the training-code disagreements.</summary>
-    public sealed record Result(int[][] Codes, int[] TrainingCodeDiffs, double[] MaxAccumulatorError);
+    public sealed record Result(int[][] Codes, int[] TrainingCodeDiffs, int[] CalibratedDiffs, double[] MaxAccumulatorError);
 
     public static Result Run(AqdNetwork net, ReadOnlySpan<byte> bgr)
     {
         var codes = new int[net.Tensors.Count][];
         var real = new double[net.Tensors.Count][];
         var diffs = new int[net.Nodes.Count];
+        var calDiffs = new int[net.Nodes.Count];
         var accErr = new double[net.Nodes.Count];
         var input = net.Input;
         codes[input.Id] = new int[bgr.Length];
@@ -46,7 +50,7 @@ internal static class FakeQuantSimulation
             switch (node)
             {
                 case AqdConv c:
-                    (q, diffs[n], accErr[n]) = Conv(c, real[x.Id]);
+                    (q, diffs[n], calDiffs[n], accErr[n]) = Conv(c, real[x.Id]);
                     break;
                 case AqdRequantize r:
                 {
@@ -56,6 +60,8 @@ internal static class FakeQuantSimulation
                         q[i] = Rule(codes[x.Id][i] - x.ZeroPoint, r.Multiplier, y.ZeroPoint, y.Format.Min, y.Format.Max);
                         int t = AqdQuantizers.Quantize(real[x.Id][i], y.Scale, y.ZeroPoint, y.Format.Min, y.Format.Max);
                         diffs[n] += t != q[i] ? 1 : 0;
+                        int u = AqdQuantizers.Quantize(real[x.Id][i], r.CalibratedOutputScale, y.ZeroPoint, y.Format.Min, y.Format.Max);
+                        calDiffs[n] += u != q[i] ? 1 : 0;
                     }
                     break;
                 }
@@ -86,10 +92,10 @@ internal static class FakeQuantSimulation
             codes[y.Id] = q;
             real[y.Id] = Reals(q, y);
         }
-        return new Result(codes, diffs, accErr);
+        return new Result(codes, diffs, calDiffs, accErr);
     }
 
-    private static (int[] Codes, int Diffs, double MaxAccError) Conv(AqdConv c, double[] x)
+    private static (int[] Codes, int Diffs, int CalibratedDiffs, double MaxAccError) Conv(AqdConv c, double[] x)
     {
         var t = c.Inputs[0];
         var w = c.Weights;
@@ -103,7 +109,7 @@ internal static class FakeQuantSimulation
         double accScale = t.Scale * w.Scale;
         var range = c.Range;
         var q = new int[acc.Length];
-        int diffs = 0;
+        int diffs = 0, calDiffs = 0;
         double maxErr = 0;
         for (int i = 0; i < acc.Length; i++)
         {
@@ -115,8 +121,10 @@ internal static class FakeQuantSimulation
             double v = c.Gain[ch] * acc[i] + c.Offset[ch];
             int trainingCode = AqdQuantizers.Quantize(v, y.Scale, y.ZeroPoint, range.Min, range.Max);
             diffs += trainingCode != q[i] ? 1 : 0;
+            double u = c.CalibratedGain[ch] * acc[i] + c.CalibratedOffset[ch];
+            calDiffs += AqdQuantizers.Quantize(u, y.Scale, y.ZeroPoint, range.Min, range.Max) != q[i] ? 1 : 0;
         }
-        return (q, diffs, maxErr);
+        return (q, diffs, calDiffs, maxErr);
     }
 
     /// <summary>THE rounding rule evaluated exactly in 128 bits: clamp(floor((v M0 + 2^(n-1)) / 2^n), lo - zp, hi - zp) + zp.</summary>

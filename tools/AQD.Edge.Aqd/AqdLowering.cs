@@ -31,6 +31,7 @@ public static class AqdLowering
                 case AqdRequantize r:
                 {
                     double sIn = r.Inputs[0].Scale;
+                    r.CalibratedOutputScale = r.Output.Scale;
                     r.Multiplier = FixedPointMultiplier.FromReal(sIn / r.Output.Scale, r.Name);
                     r.Output.Scale = sIn / FixedPointMultiplier.ToReal(r.Multiplier);
                     break;
@@ -57,6 +58,8 @@ public static class AqdLowering
         double sOut = c.Output.Scale;
         var bias = new int[n];
         var requant = new ChannelRequant[n];
+        c.CalibratedGain = (double[])c.Gain.Clone();
+        c.CalibratedOffset = (double[])c.Offset.Clone();
         for (int ch = 0; ch < n; ch++)
         {
             double g = c.Gain[ch];

@@ -73,6 +73,10 @@ public sealed class AqdConv(string name, AqdTensor input, AqdTensor output, AqdW
     public double[] Gain { get; internal set; } = [];
     public double[] Offset { get; internal set; } = [];
 
+    /// <summary>Gain and Offset as calibrated, before the lowering snapped them (for comparisons).</summary>
+    public double[] CalibratedGain { get; internal set; } = [];
+    public double[] CalibratedOffset { get; internal set; } = [];
+
     /// <summary>Integer bias at the accumulator scale s_in * s_w (lowered).</summary>
     public int[] Bias { get; internal set; } = [];
 
@@ -116,6 +120,9 @@ public sealed class AqdUpsample(string name, AqdTensor input, AqdTensor output) 
 public sealed class AqdRequantize(string name, AqdTensor input, AqdTensor output) : AqdNode(name, [input], output)
 {
     public ChannelRequant Multiplier { get; internal set; }
+
+    /// <summary>The output scale as calibrated (clip / (2^b - 1)), before the lowering snapped it.</summary>
+    public double CalibratedOutputScale { get; internal set; }
 }
 
 /// <summary>What a graph output is.</summary>
