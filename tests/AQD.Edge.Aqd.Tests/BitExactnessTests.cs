@@ -51,7 +51,9 @@ public sealed class BitExactnessTests
         string images = AqdImages.FindTestImages();
         var report = new StringBuilder();
         long compared = 0;
-        int trainingDiffs = 0, calibratedDiffs = 0;
+        int trainingDiffs = 0;
+        long lowBitValues = 0;
+        int lowBitDiffs = 0, lowBitMax = 0, int16Diffs = 0, int16Max = 0;
         // One photo per configuration (test time): FCOS on person.jpg, RetinaNet on eagle.jpg; the 4-bit models on both.
         string[] photos = bits == 4 ? ["person.jpg", "eagle.jpg"] : [family == AqdFamily.Fcos ? "person.jpg" : "eagle.jpg"];
         foreach (string photo in photos)
@@ -77,15 +79,28 @@ public sealed class BitExactnessTests
                     $"{node.Name}: the double conv sum is {sim.MaxAccumulatorError[opIndex]} units from an integer; the exact recovery argument fails.");
                 compared += expected.Length;
                 trainingDiffs += sim.TrainingCodeDiffs[opIndex];
-                calibratedDiffs += sim.CalibratedDiffs[opIndex];
-                report.AppendLine($"  {node.Name,-34} {t.Height}x{t.Width}x{t.Channels} {t.Format,-12} {expected.Length,8} equal {sim.TrainingCodeDiffs[opIndex]} {sim.CalibratedDiffs[opIndex]}");
+                if (t.Format.Storage == Kernels.Tensors.ActivationStorage.Int16)
+                {
+                    int16Diffs += sim.CalibratedDiffs[opIndex];
+                    int16Max = Math.Max(int16Max, sim.CalibratedMaxDiff[opIndex]);
+                }
+                else
+                {
+                    lowBitValues += expected.Length;
+                    lowBitDiffs += sim.CalibratedDiffs[opIndex];
+                    lowBitMax = Math.Max(lowBitMax, sim.CalibratedMaxDiff[opIndex]);
+                }
+                report.AppendLine($"  {node.Name,-34} {t.Height}x{t.Width}x{t.Channels} {t.Format,-12} {expected.Length,8} equal " +
+                    $"{sim.TrainingCodeDiffs[opIndex]} {sim.CalibratedDiffs[opIndex]} (max {sim.CalibratedMaxDiff[opIndex]})");
             }
             AssertNotDegenerate(net, sim, photo);
         }
         report.AppendLine($"{net.Options.ModelName}: {compared} integer activations compared over {net.Nodes.Count} layers x {photos.Length} photo(s): all equal; " +
-            $"training-code rounding (ties to even, double) differs at {trainingDiffs}; the un-snapped calibrated model at {calibratedDiffs}.");
+            $"training-code rounding (ties to even, double) differs at {trainingDiffs}; the un-snapped calibrated model at {lowBitDiffs} of " +
+            $"{lowBitValues} b-bit/8-bit values (max {lowBitMax} step) and {int16Diffs} int16 values (max {int16Max}).");
         TestContext.Current.TestOutputHelper?.WriteLine(report.ToString());
-        Console.WriteLine($"AQD-BITEXACT {net.Options.ModelName}: layers={net.Nodes.Count} compared={compared} mismatches=0 trainingCodeDiffs={trainingDiffs} calibratedDiffs={calibratedDiffs}");
+        Console.WriteLine($"AQD-BITEXACT {net.Options.ModelName}: layers={net.Nodes.Count} compared={compared} mismatches=0 trainingCodeDiffs={trainingDiffs} " +
+            $"calibratedDiffs lowbit={lowBitDiffs}/{lowBitValues} (max {lowBitMax}) int16={int16Diffs} (max {int16Max})");
     }
 
     /// <summary>Every conv output (of 16 values or more) uses more than one level and the head outputs vary: calibration kept the network alive.</summary>

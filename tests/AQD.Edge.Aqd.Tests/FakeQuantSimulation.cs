@@ -25,7 +25,7 @@ namespace AQD.Edge.Aqd.Tests;
 internal static class FakeQuantSimulation
 {
     /// <summary>Integer values of every tensor, and per node the training-code disagreements.</summary>
-    public sealed record Result(int[][] Codes, int[] TrainingCodeDiffs, int[] CalibratedDiffs, double[] MaxAccumulatorError);
+    public sealed record Result(int[][] Codes, int[] TrainingCodeDiffs, int[] CalibratedDiffs, int[] CalibratedMaxDiff, double[] MaxAccumulatorError);
 
     public static Result Run(AqdNetwork net, ReadOnlySpan<byte> bgr)
     {
@@ -33,6 +33,7 @@ internal static class FakeQuantSimulation
         var real = new double[net.Tensors.Count][];
         var diffs = new int[net.Nodes.Count];
         var calDiffs = new int[net.Nodes.Count];
+        var calMax = new int[net.Nodes.Count];
         var accErr = new double[net.Nodes.Count];
         var input = net.Input;
         codes[input.Id] = new int[bgr.Length];
@@ -50,7 +51,7 @@ internal static class FakeQuantSimulation
             switch (node)
             {
                 case AqdConv c:
-                    (q, diffs[n], calDiffs[n], accErr[n]) = Conv(c, real[x.Id]);
+                    (q, diffs[n], calDiffs[n], calMax[n], accErr[n]) = Conv(c, real[x.Id]);
                     break;
                 case AqdRequantize r:
                 {
@@ -62,6 +63,7 @@ internal static class FakeQuantSimulation
                         diffs[n] += t != q[i] ? 1 : 0;
                         int u = AqdQuantizers.Quantize(real[x.Id][i], r.CalibratedOutputScale, y.ZeroPoint, y.Format.Min, y.Format.Max);
                         calDiffs[n] += u != q[i] ? 1 : 0;
+                        calMax[n] = Math.Max(calMax[n], Math.Abs(u - q[i]));
                     }
                     break;
                 }
@@ -92,10 +94,10 @@ internal static class FakeQuantSimulation
             codes[y.Id] = q;
             real[y.Id] = Reals(q, y);
         }
-        return new Result(codes, diffs, calDiffs, accErr);
+        return new Result(codes, diffs, calDiffs, calMax, accErr);
     }
 
-    private static (int[] Codes, int Diffs, int CalibratedDiffs, double MaxAccError) Conv(AqdConv c, double[] x)
+    private static (int[] Codes, int Diffs, int CalibratedDiffs, int CalibratedMax, double MaxAccError) Conv(AqdConv c, double[] x)
     {
         var t = c.Inputs[0];
         var w = c.Weights;
@@ -109,7 +111,7 @@ internal static class FakeQuantSimulation
         double accScale = t.Scale * w.Scale;
         var range = c.Range;
         var q = new int[acc.Length];
-        int diffs = 0, calDiffs = 0;
+        int diffs = 0, calDiffs = 0, calMax = 0;
         double maxErr = 0;
         for (int i = 0; i < acc.Length; i++)
         {
@@ -122,9 +124,11 @@ internal static class FakeQuantSimulation
             int trainingCode = AqdQuantizers.Quantize(v, y.Scale, y.ZeroPoint, range.Min, range.Max);
             diffs += trainingCode != q[i] ? 1 : 0;
             double u = c.CalibratedGain[ch] * acc[i] + c.CalibratedOffset[ch];
-            calDiffs += AqdQuantizers.Quantize(u, y.Scale, y.ZeroPoint, range.Min, range.Max) != q[i] ? 1 : 0;
+            int cq = AqdQuantizers.Quantize(u, y.Scale, y.ZeroPoint, range.Min, range.Max);
+            calDiffs += cq != q[i] ? 1 : 0;
+            calMax = Math.Max(calMax, Math.Abs(cq - q[i]));
         }
-        return (q, diffs, calDiffs, maxErr);
+        return (q, diffs, calDiffs, calMax, maxErr);
     }
 
     /// <summary>THE rounding rule evaluated exactly in 128 bits: clamp(floor((v M0 + 2^(n-1)) / 2^n), lo - zp, hi - zp) + zp.</summary>
