@@ -4,7 +4,8 @@
 # 1. installs the Debian packages the tests need (only when one is missing; needs root or sudo);
 # 2. builds an arm64 library root for qemu (the cross libc from /usr/aarch64-linux-gnu plus
 #    libssl3:arm64 and libicu72:arm64) under artifacts/cache/, once;
-# 3. builds AQD.Edge.sln and runs every xunit.v3 test project of the solution on x64;
+# 3. builds AQD.Edge.sln, publishes aqd-edge NativeAOT for linux-arm64 (publish.sh; the Worker tests
+#    run it under qemu) and runs every xunit.v3 test project of the solution on x64;
 # 4. publishes tests/AQD.Edge.Kernels.Tests self-contained for linux-arm64 and runs it under
 #    qemu-aarch64-static -cpu cortex-a72 (AdvSimd) and -cpu cortex-a76 (AdvSimd + dot product);
 # 5. prints a per-run summary, the kernel variants selected on each CPU and the integer-only IL
@@ -204,6 +205,19 @@ elif with_retries dotnet restore "$SOLUTION" -v q --nologo &&
     BUILD_OK=1
 else
     echo "run-all.sh: restore/build failed" >&2
+fi
+
+# The Worker tests run the NativeAOT linux-arm64 aqd-edge under qemu: publish it once here (publish.sh,
+# a few minutes on 2 cores) and hand the path over; without it their fixture would publish it itself.
+if [ "$BUILD_OK" -eq 1 ] && [ "${AQD_SKIP_ARM64:-0}" != 1 ]; then
+    step "publish aqd-edge (NativeAOT linux-arm64) for the Worker tests"
+    if bash publish.sh --worker linux-arm64; then
+        export AQD_EDGE_ARM64="$REPO/dist/linux-arm64/aqd-edge"
+    else
+        note "publish.sh --worker linux-arm64 failed; the Worker tests' arm64 fixture will retry and report it"
+    fi
+elif [ "${AQD_SKIP_ARM64:-0}" = 1 ]; then
+    export AQD_EDGE_ARM64=none  # the Worker tests' arm64 test then fails fast (arm64 runs did not happen)
 fi
 
 mapfile -t TEST_PROJECTS < <(discover_test_projects)

@@ -169,6 +169,40 @@ internal sealed class ConcatOp(ConcatChannelsParams p) : EngineOp
     }
 }
 
+internal sealed class ChannelSliceOp(ChannelSliceParams p) : EngineOp
+{
+    public override void Run(byte[] arena) => ChannelSlice.Run<byte>(p, Inputs[0].In(arena), Output.In(arena));
+}
+
+/// <summary>256-entry table (sigmoid at detector outputs): uint8/int8 in, uint8/int8/int16 out.</summary>
+internal sealed class LookupTableOp(LookupTable table, LookupTableVariant variant) : EngineOp
+{
+    public override void Run(byte[] arena)
+    {
+        ReadOnlySpan<byte> i = Inputs[0].In(arena);
+        Span<byte> o = Output.In(arena);
+        if (table.IsWide)
+        {
+            if (Signed(table.Input))
+            {
+                variant.Run<sbyte, short>(table, MemoryMarshal.Cast<byte, sbyte>(i), MemoryMarshal.Cast<byte, short>(o));
+            }
+            else
+            {
+                variant.Run<byte, short>(table, i, MemoryMarshal.Cast<byte, short>(o));
+            }
+            return;
+        }
+        switch (Signed(table.Input), Signed(table.Output))
+        {
+            case (false, false): variant.Run<byte, byte>(table, i, o); break;
+            case (false, true): variant.Run<byte, sbyte>(table, i, S(o)); break;
+            case (true, false): variant.Run<sbyte, byte>(table, MemoryMarshal.Cast<byte, sbyte>(i), o); break;
+            default: variant.Run<sbyte, sbyte>(table, MemoryMarshal.Cast<byte, sbyte>(i), S(o)); break;
+        }
+    }
+}
+
 internal sealed class ChannelShuffleOp(ChannelShuffleParams p) : EngineOp
 {
     public override void Run(byte[] arena) => ChannelShuffle.Run<byte>(p, Inputs[0].In(arena), Output.In(arena));

@@ -5,6 +5,7 @@ using AQD.Edge.Kernels.FixedPoint;
 using AQD.Edge.Kernels.Movement;
 using AQD.Edge.Kernels.Pooling;
 using AQD.Edge.Kernels.Resize;
+using AQD.Edge.Kernels.Tensors;
 using AQD.Edge.Model.Container;
 using AQD.Edge.Model.Graph;
 
@@ -225,6 +226,13 @@ public sealed class InferenceEngine : IDisposable
     /// <summary>Number of steps of <see cref="Run()"/>: one per op, step i runs op <c>Graph.ExecutionOrder[i]</c>.</summary>
     public int StepCount => ops.Length;
 
+    /// <summary>Op index, MACs and bands of step <paramref name="step"/> (see <see cref="EngineStepInfo"/>).</summary>
+    public EngineStepInfo StepInfo(int step)
+    {
+        var op = ops[step];
+        return op is BandedOp b ? new(Graph.ExecutionOrder[step], b.Macs, b.Bands) : new(Graph.ExecutionOrder[step], 0, 1);
+    }
+
     /// <summary>
     /// Runs step <paramref name="step"/> only (for verification tools and debugging). Running steps
     /// 0..StepCount-1 in order equals <see cref="Run()"/>; right after step i the outputs of op
@@ -291,13 +299,17 @@ internal static class OpFactory
                         field = $"ops[{op.Index}].paramSet";
                         fieldOffset = op.ParameterOffset;
                     }
-                    var (bias, requant, range) = RequantBlock(p, y.Channels);
-                    return new ConvOp(QuantizedConv.Prepare(g, x.Format, packed, bias, requant, y.Format, range));
+                    var (bias, requant, negative, range) = RequantBlock(p, y.Channels, op.Record.Flags);
+                    return new ConvOp(QuantizedConv.Prepare(g, x.Format, packed, bias, requant, y.Format, range, negative: negative));
                 }
                 case GraphOpType.DepthwiseConv2D:
                 {
                     var g = a.Conv(x.Height, x.Width, x.Channels, y.Channels, (int)a.Groups);
-                    var (bias, requant, range) = RequantBlock(p, y.Channels);
+                    var (bias, requant, negative, range) = RequantBlock(p, y.Channels, op.Record.Flags);
+                    if (negative.Length > 0)
+                    {
+                        throw new ArgumentException("a fused LeakyReLU (op flag 1) is not supported by the depthwise kernels yet.");
+                    }
                     return new DepthwiseOp(DepthwiseConvolution.FromPackedWeights(g, x.Format, op.Weights, bias, requant, range, y.Format));
                 }
                 case GraphOpType.Add:
@@ -326,6 +338,10 @@ internal static class OpFactory
                 case GraphOpType.Requantize:
                     return new RequantizeOp(new RequantizeParams(x.Format, y.Format, new ChannelRequant(p[0], p[1]), x.Height * x.Width, x.Channels),
                         RequantizeKernels.Selected);
+                case GraphOpType.LookupTable:
+                    return new LookupTableOp(LookupTableFromBlock(p, x.Format, y.Format), LookupTableKernels.Selected);
+                case GraphOpType.ChannelSlice:
+                    return new ChannelSliceOp(new ChannelSliceParams(x.Height * x.Width, x.Channels, (int)a.Extra, y.Channels));
                 case GraphOpType.ChannelShuffle:
                     return new ChannelShuffleOp(new ChannelShuffleParams(x.Height * x.Width, x.Channels, (int)a.Groups));
                 default:
@@ -339,13 +355,33 @@ internal static class OpFactory
         }
     }
 
-    private static (int[] Bias, ChannelRequant[] Requant, OutputRange Range) RequantBlock(int[] p, int c)
+    /// <summary>bias, multipliers, negative-side multipliers (empty without the LeakyRelu flag), range.</summary>
+    private static (int[] Bias, ChannelRequant[] Requant, ChannelRequant[] Negative, OutputRange Range) RequantBlock(int[] p, int c, GraphOpFlags flags)
     {
         var requant = new ChannelRequant[c];
         for (int i = 0; i < c; i++)
         {
             requant[i] = new ChannelRequant(p[c + i], p[2 * c + i]);
         }
-        return (p[..c], requant, new OutputRange(p[3 * c], p[3 * c + 1], p[3 * c + 2]));
+        bool leaky = (flags & GraphOpFlags.LeakyRelu) != 0;
+        var negative = new ChannelRequant[leaky ? c : 0];
+        for (int i = 0; i < negative.Length; i++)
+        {
+            negative[i] = new ChannelRequant(p[3 * c + i], p[4 * c + i]);
+        }
+        int r = leaky ? 5 * c : 3 * c;
+        return (p[..c], requant, negative, new OutputRange(p[r], p[r + 1], p[r + 2]));
+    }
+
+    /// <summary>The blob's table (values by input byte pattern) as the kernel's table (by input code: pattern XOR 0x80 for int8).</summary>
+    private static LookupTable LookupTableFromBlock(int[] p, ActivationFormat input, ActivationFormat output)
+    {
+        var values = new int[LookupTable.Size];
+        int xor = input.Storage == ActivationStorage.Int8 ? 0x80 : 0;
+        for (int pattern = 0; pattern < LookupTable.Size; pattern++)
+        {
+            values[pattern ^ xor] = p[pattern];
+        }
+        return LookupTable.FromValues(input, output, values);
     }
 }

@@ -159,4 +159,57 @@ public class LoaderErrorTests
         });
         Assert.Equal("ops[10].inputs[0]", e.Field);
     }
+
+    [Fact]
+    public void LookupTableErrorsNameTheField()
+    {
+        int[] Identity() => [.. Enumerable.Range(0, 256)];
+        var count = LoadFails((g, m) => g.AddOp(new(GraphOpType.LookupTable, "lut", [m.T1], [g.AddTensor("x", SyntheticModel.Act, 10, 10, 16)], default,
+            g.AddParams(new int[255]))));
+        Assert.Equal("ops[10].paramSet", count.Field);
+        Assert.Contains("needs 256 parameter values", count.Problem);
+
+        var value = LoadFails((g, m) => g.AddOp(new(GraphOpType.LookupTable, "lut", [m.T1], [g.AddTensor("x", ActivationFormat.Int8(0), 10, 10, 16)], default,
+            g.AddParams(GraphBuilder.LookupTableBlock(Identity())))));
+        Assert.Equal("ops[10].paramSet", value.Field);
+        Assert.Contains("entry 128 = 128 is outside the output format", value.Problem);
+
+        var shape = LoadFails((g, m) => g.AddOp(new(GraphOpType.LookupTable, "lut", [m.T1], [g.AddTensor("x", SyntheticModel.Act, 10, 10, 8)], default,
+            g.AddParams(GraphBuilder.LookupTableBlock(Identity())))));
+        Assert.Equal("ops[10].outputs[0]", shape.Field);
+        Assert.Contains("shape mismatch", shape.Problem);
+
+        var noParams = LoadFails((g, m) => g.AddOp(new(GraphOpType.LookupTable, "lut", [m.T1], [g.AddTensor("x", SyntheticModel.Act, 10, 10, 16)], default)));
+        Assert.Equal("ops[10].paramSet", noParams.Field);
+        Assert.Contains("needs a param set", noParams.Problem);
+    }
+
+    [Fact]
+    public void ChannelSliceErrorsNameTheField()
+    {
+        var outside = LoadFails((g, m) => g.AddOp(new(GraphOpType.ChannelSlice, "slice", [m.T1], [g.AddTensor("x", SyntheticModel.Act, 10, 10, 8)],
+            new OpAttributes(Extra: 9))));
+        Assert.Equal("ops[10].extra", outside.Field);
+        Assert.Contains("[9, +8)", outside.Problem);
+
+        var format = LoadFails((g, m) => g.AddOp(new(GraphOpType.ChannelSlice, "slice", [m.T1], [g.AddTensor("x", ActivationFormat.Int8(0), 10, 10, 8)], default)));
+        Assert.Equal("ops[10].inputs[0]", format.Field);
+        Assert.Contains("differs from the output format", format.Problem);
+    }
+
+    [Fact]
+    public void OpFlagsAreCheckedPerTypeAndTheLeakyBlockLength()
+    {
+        var flag = LoadFails((g, m) => g.AddOp(new(GraphOpType.ChannelShuffle, "s", [m.T7], [g.AddTensor("x", SyntheticModel.Act, 10, 10, 32)],
+            new OpAttributes(Groups: 2), Flags: GraphOpFlags.LeakyRelu)));
+        Assert.Equal("ops[10].flags", flag.Field);
+        Assert.Contains("unknown for ChannelShuffle", flag.Problem);
+
+        // Conv2D with the LeakyRelu flag but the plain 3C + 3 block
+        var shortBlock = LoadFails((g, m) => g.AddOp(new(GraphOpType.Conv2D, "leaky", [m.Input], [g.AddTensor("x", SyntheticModel.Act, 10, 10, 16)],
+            OpAttributes.Window(3, 1, 1, 2), g.AddParams(GraphBuilder.RequantBlock(m.Bias1, m.Req1, m.Range)),
+            g.AddWeights(m.Conv1Weights.Bytes.Span, LowBitFormat.Int(8)), GraphOpFlags.LeakyRelu)));
+        Assert.Equal("ops[10].paramSet", shortBlock.Field);
+        Assert.Contains($"needs {5 * 16 + 3} parameter values", shortBlock.Problem);
+    }
 }

@@ -129,6 +129,45 @@ internal static class BlobSamples
         yield return ("detector", DetectorBlob());
         yield return ("unusual", Unusual());
         yield return ("graph", GraphBlob());
+        yield return ("graph-head", GraphHeadBlob());
+    }
+
+    /// <summary>
+    /// A blob with the NanoDet-style ops: conv 3x3 with a fused LeakyReLU (op flag 1, the longer param
+    /// block) -> ChannelSlice [0, 5) -> LookupTable to int16, ChannelSlice [5, 8) -> LookupTable to uint8.
+    /// </summary>
+    public static byte[] GraphHeadBlob()
+    {
+        var w = new BlobWriter();
+        w.AddMetadata(FeaturizerMetadata());
+        var g = new GraphBuilder(w);
+        var act = ActivationFormat.UInt8(20);
+        int x = g.AddTensor("input", ActivationFormat.UInt8(3), 5, 4, 3, 0x3C000000);
+        int t1 = g.AddTensor("conv", act, 5, 4, 8);
+        int t2 = g.AddTensor("cls", act, 5, 4, 5);
+        int t3 = g.AddTensor("box", act, 5, 4, 3);
+        int y1 = g.AddTensor("scores", ActivationFormat.Int16(), 5, 4, 5, 0x38000000);
+        int y2 = g.AddTensor("boxes", ActivationFormat.UInt8(0), 5, 4, 3);
+        g.AddInput(x);
+        g.AddOutput(y1);
+        g.AddOutput(y2);
+        var rng = new Random(11);
+        var conv = ConvGeometry.Same(5, 4, 3, 8, 3);
+        var convWeights = new PackedConvWeights(conv, [.. Enumerable.Range(0, 8 * 9 * 3).Select(_ => (sbyte)rng.Next(-127, 128))], LowBitFormat.Int(8));
+        var wc = g.AddWeights(convWeights.Bytes.Span, LowBitFormat.Int(8), "conv.weight");
+        int[] bias = [.. Enumerable.Range(0, 8).Select(_ => rng.Next(-500, 500))];
+        ChannelRequant[] pos = [.. Enumerable.Range(0, 8).Select(_ => new ChannelRequant(rng.Next(1 << 30, int.MaxValue), 40))];
+        ChannelRequant[] neg = [.. pos.Select(p => new ChannelRequant(p.Multiplier, p.Shift + 3))];
+        g.AddOp(new(GraphOpType.Conv2D, "conv", [x], [t1], OpAttributes.Window(3, 1, 1, 1),
+            g.AddParams(GraphBuilder.LeakyRequantBlock(bias, pos, neg, new OutputRange(20, 0, 255))), wc, GraphOpFlags.LeakyRelu));
+        g.AddOp(new(GraphOpType.ChannelSlice, "cls", [t1], [t2], default));
+        g.AddOp(new(GraphOpType.ChannelSlice, "box", [t1], [t3], new OpAttributes(Extra: 5)));
+        g.AddOp(new(GraphOpType.LookupTable, "sigmoid", [t2], [y1], default,
+            g.AddParams(GraphBuilder.LookupTableBlock([.. Enumerable.Range(0, 256).Select(k => 128 * k)]))));
+        g.AddOp(new(GraphOpType.LookupTable, "table", [t3], [y2], default,
+            g.AddParams(GraphBuilder.LookupTableBlock([.. Enumerable.Range(0, 256).Select(k => 255 - k)]))));
+        g.Finish();
+        return w.ToArray();
     }
 
     /// <summary>

@@ -265,8 +265,12 @@ public static class ModelVerifier
             case ActivationStorage.Int8:
                 for (int i = 0; i < f.Length; i++) { f[i] = scale * ((sbyte)bytes[i] - zp); }
                 break;
+            case ActivationStorage.Int16:
+                var shorts = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(bytes);
+                for (int i = 0; i < f.Length; i++) { f[i] = scale * (shorts[i] - zp); }
+                break;
             default:
-                throw new OnnxImportException($"tensor '{t.Name}': verify reads 8-bit tensors only, not {t.Format}.");
+                throw new OnnxImportException($"tensor '{t.Name}': verify reads uint8, int8 and int16 tensors, not {t.Format}.");
         }
         return f;
     }
@@ -322,7 +326,9 @@ public static class ModelVerifier
             TensorElementType.Int8 => [.. v.GetTensorDataAsSpan<sbyte>().ToArray().Select(b => scale * (b - zp))],
             var other => throw new OnnxImportException($"tensor '{name}': reference element type {other} is not supported."),
         };
-        return OnnxLayout.ChwToHwc<float>(chw, t.Height, t.Width, t.Channels);
+        // A [1, H*W, C] reference (a rows view: Reshape + Transpose [0, 2, 1] at a detector output) is already in NHWC order.
+        bool rows = info.Shape is [1, var hw, var ch] && hw == (long)t.Height * t.Width && ch == t.Channels;
+        return rows ? chw : OnnxLayout.ChwToHwc<float>(chw, t.Height, t.Width, t.Channels);
     }
 
     /// <summary>Element types of the model's tensors: declared ones, else quantizing nodes' outputs take their zero point's type, else float.</summary>

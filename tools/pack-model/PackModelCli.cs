@@ -80,9 +80,18 @@ public static class PackModelCli
         var bgr = new Option<bool>("--bgr") { Description = "The network takes B, G, R channels (CNTK/Caffe exports); --mean/--std are then in B, G, R order." };
         var limit = new Option<int?>("--limit") { Description = "Use at most N calibration images (sorted by name)." };
         var bits = new Option<string>("--bits") { Description = "Bit policy: M{b}F{b}L{b} (AQD shorthand: middle, first, last layers) or one width; only 8 (M8F8L8) for now.", DefaultValueFactory = _ => "M8F8L8" };
+        var sigmoidBits = new Option<int>("--sigmoid-bits") { Description = "Output of a Sigmoid's lookup table: 16 (int16, scale 1/32768) or 8 (uint8, scale 1/256).", DefaultValueFactory = _ => 16 };
+        sigmoidBits.AcceptOnlyFromAmong("8", "16");
+        var detector = new Option<string?>("--detector") { Description = "Detector family for the metadata: nanodet, fcos, retinanet (default: classifier with --labels, else none)." };
+        var strides = new Option<string?>("--strides") { Description = "Detector: feature-map strides of the heads, e.g. 8,16,32." };
+        var regMax = new Option<int?>("--reg-max") { Description = "NanoDet: distribution bins per box side minus one (10 for NanoDet-g, 7 for NanoDet-m)." };
+        var scoreThreshold = new Option<int?>("--score-threshold") { Description = "Detector: score threshold in per mille (e.g. 350)." };
+        var iouThreshold = new Option<int?>("--iou-threshold") { Description = "Detector: NMS IoU threshold in per mille (e.g. 600)." };
+        var maxDetections = new Option<int?>("--max-detections") { Description = "Detector: boxes kept after NMS (e.g. 100)." };
         var cmd = new Command("pack", "Pack an ONNX model into a model blob: an already-quantized one (QLinearConv, or QDQ: DequantizeLinear -> Conv -> [Relu] -> QuantizeLinear, MaxPool, GlobalAveragePool, Add), or a float one with --calibrate (per-channel Sub/Mul input normalization, Conv+BN+Relu/Clip, zero Pad, Add, MaxPool, GlobalAveragePool / global AveragePool, Concat, Resize nearest 2x, Flatten/Reshape of the feature vector).")
         {
-            model, outOption, name, labels, calibrate, method, percentile, mean, std, bgr, limit, bits,
+            model, outOption, name, labels, calibrate, method, percentile, mean, std, bgr, limit, bits, sigmoidBits,
+            detector, strides, regMax, scoreThreshold, iouThreshold, maxDetections,
         };
         cmd.SetAction(parse =>
         {
@@ -106,7 +115,24 @@ public static class PackModelCli
             try
             {
                 error.WriteLine($"packing {src.Name} ({onnx.Length} bytes)...");
-                var packOptions = new PackOptions { Name = parse.GetValue(name), Labels = labelLines, SourceFileName = src.Name };
+                var detectorSpec = parse.GetValue(detector) is { } family
+                    ? new AQD.Edge.Model.Metadata.DetectorSpec
+                    {
+                        Family = family,
+                        NumClasses = 0,
+                        Strides = parse.GetValue(strides) is { } st ? [.. st.Split(',').Select(v => int.Parse(v.Trim(), System.Globalization.CultureInfo.InvariantCulture))] : null,
+                        RegMax = parse.GetValue(regMax),
+                        ScoreThresholdPermille = parse.GetValue(scoreThreshold),
+                        IouThresholdPermille = parse.GetValue(iouThreshold),
+                        MaxDetections = parse.GetValue(maxDetections),
+                    }
+                    : null;
+                if (detectorSpec is null && new[] { parse.GetValue(strides) is not null, parse.GetValue(regMax) is not null, parse.GetValue(scoreThreshold) is not null,
+                        parse.GetValue(iouThreshold) is not null, parse.GetValue(maxDetections) is not null }.Any(b => b))
+                {
+                    throw new ArgumentException("--strides, --reg-max, --score-threshold, --iou-threshold and --max-detections need --detector.");
+                }
+                var packOptions = new PackOptions { Name = parse.GetValue(name), Labels = labelLines, SourceFileName = src.Name, Detector = detectorSpec };
                 PackResult result;
                 if (parse.GetValue(calibrate) is { } folder)
                 {
@@ -122,6 +148,7 @@ public static class PackModelCli
                         Method = parse.GetValue(method) == "percentile" ? CalibrationMethod.Percentile : CalibrationMethod.MinMax,
                         Percentile = parse.GetValue(percentile),
                         Bits = parse.GetValue(bits)!,
+                        SigmoidBits = parse.GetValue(sigmoidBits),
                         Progress = (i, n, file) => error.Write($"\rcalibrating {i}/{n} {file}".PadRight(60) + (i == n ? "\n" : "")),
                     }).Packed;
                 }

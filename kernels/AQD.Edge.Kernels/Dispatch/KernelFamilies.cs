@@ -15,6 +15,7 @@ public static class KernelFamilies
     /// <summary>All families. Add one line per family: <c>new("gemm", GemmKernels.Variants),</c></summary>
     public static IReadOnlyList<KernelFamily> All { get; } =
     [
+        new("best-class-scan", Detection.BestClassScanKernels.Variants),
         new("bilinear-resize", Resize.BilinearKernels.Variants),
         new("depthwise-conv", Depthwise.DepthwiseKernels.Variants),
         new("gemm", Gemm.GemmKernels.Variants),

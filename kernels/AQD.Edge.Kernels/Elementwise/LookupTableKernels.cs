@@ -16,7 +16,8 @@ public sealed class LookupTableVariant : KernelVariant
 
     /// <summary>
     /// output[i] = table entry of input[i] for i in [0, input.Length). Element types: byte for uint8,
-    /// sbyte for int8, matching the table's formats. The output may be the same memory as the input.
+    /// sbyte for int8, short for int16 (output only), matching the table's formats. An 8-bit output
+    /// may be the same memory as the input.
     /// </summary>
     public void Run<TI, TO>(LookupTable t, ReadOnlySpan<TI> input, Span<TO> output)
         where TI : unmanaged where TO : unmanaged
@@ -26,6 +27,11 @@ public sealed class LookupTableVariant : KernelVariant
         if (output.Length < input.Length)
         {
             throw new ArgumentException($"LookupTable: output of {output.Length} elements for {input.Length} inputs.");
+        }
+        if (t.IsWide)
+        {
+            LookupTableReference.RunWide(t, MemoryMarshal.AsBytes(input), MemoryMarshal.Cast<TO, short>(output));
+            return;
         }
         LookupTableReference.Run(t, MemoryMarshal.AsBytes(input), MemoryMarshal.AsBytes(output));
     }

@@ -7,7 +7,7 @@ namespace AQD.Edge.Kernels.Preparation;
 /// Preparation-time only (float allowed here): builds a <see cref="LookupTable"/> from a real
 /// function. For each input code q (0..255 for uint8, -128..127 for int8) the entry is
 /// clamp(zp_out + round(f(s_in * (q - zp_in)) / s_out)) with round = nearest, ties away from zero,
-/// clamped to the output type; so every unclamped entry is within 1/2 LSB of the real function.
+/// clamped to the output type (uint8, int8 or int16); so every unclamped entry is within 1/2 LSB of the real function.
 /// </summary>
 public static class LookupTablePreparation
 {
@@ -17,7 +17,7 @@ public static class LookupTablePreparation
         ArgumentNullException.ThrowIfNull(f);
         CheckScale(inputScale, nameof(inputScale));
         CheckScale(outputScale, nameof(outputScale));
-        var entries = new byte[LookupTable.Size];
+        var entries = new int[LookupTable.Size];
         int qMin = input.Storage == ActivationStorage.Int8 ? -128 : 0;
         for (int k = 0; k < LookupTable.Size; k++)
         {
@@ -28,10 +28,9 @@ public static class LookupTablePreparation
                 throw new ArgumentException($"LookupTable: the function is NaN at input code {q}.", nameof(f));
             }
             double code = Math.Round(y / outputScale, MidpointRounding.AwayFromZero) + output.ZeroPoint;
-            int v = (int)Math.Clamp(code, output.Min, output.Max);
-            entries[k] = (byte)v;
+            entries[k] = (int)Math.Clamp(code, output.Min, output.Max);
         }
-        return new LookupTable(input, output, entries); // validates the formats
+        return LookupTable.FromValues(input, output, entries); // validates the formats
     }
 
     /// <summary>Sigmoid 1 / (1 + e^-x) table (NanoDet class outputs).</summary>

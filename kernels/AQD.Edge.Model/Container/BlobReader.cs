@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using AQD.Edge.Kernels.Detection;
+using AQD.Edge.Model.Detection;
 using AQD.Edge.Model.Metadata;
 
 namespace AQD.Edge.Model.Container;
@@ -18,8 +20,9 @@ public sealed class BlobReader
     private readonly BlobSection[] sections;
 
     private BlobReader(string sourceName, ReadOnlyMemory<byte> data, int major, int minor, BlobSection[] sections,
-        BlobStringTable strings, ModelMetadata metadata)
+        BlobStringTable strings, ModelMetadata metadata, DetectionParams? detection)
     {
+        Detection = detection;
         SourceName = sourceName;
         Data = data;
         MajorVersion = major;
@@ -43,6 +46,9 @@ public sealed class BlobReader
     public BlobStringTable Strings { get; }
 
     public ModelMetadata Metadata { get; }
+
+    /// <summary>The validated detector decode tables of the DETC section, or null when there is none.</summary>
+    public DetectionParams? Detection { get; }
 
     /// <summary>The only section of <paramref name="kind"/>, or null.</summary>
     public BlobSection? Find(SectionKind kind) => Array.Find(sections, s => s.Kind == kind);
@@ -79,7 +85,7 @@ public sealed class BlobReader
     }
 
     internal static bool IsUniqueKind(SectionKind kind)
-        => kind == SectionKind.Metadata || kind == SectionKind.Strings || kind == SectionKind.Graph;
+        => kind == SectionKind.Metadata || kind == SectionKind.Strings || kind == SectionKind.Graph || kind == SectionKind.Detection;
 
     internal static bool IsKnownKind(SectionKind kind)
         => IsUniqueKind(kind) || kind == SectionKind.Weights || kind == SectionKind.Parameters;
@@ -308,7 +314,9 @@ public sealed class BlobReader
         {
             throw Fail(meta.Label, e.JsonPath, meta.Offset + e.BytePosition, e.Problem, e);
         }
-        return new BlobReader(sourceName, data, major, minor, result, strings, metadata);
+        var detc = Array.Find(result, s => s.Kind == SectionKind.Detection);
+        var detection = detc is null ? null : DetectionSection.Read(detc, sourceName);
+        return new BlobReader(sourceName, data, major, minor, result, strings, metadata, detection);
     }
 
     private readonly record struct Entry(SectionKind Kind, SectionFlags Flags, long Offset, int Length, int Alignment, uint Crc, uint Name, int EntryAt);

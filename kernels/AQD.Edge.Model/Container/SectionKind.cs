@@ -18,6 +18,8 @@ public readonly record struct SectionKind(uint Value)
     public static readonly SectionKind Weights = Parse("WGHT");
     /// <summary>Per-op parameter blocks: bias, requantization multipliers and shifts (any number).</summary>
     public static readonly SectionKind Parameters = Parse("PRMS");
+    /// <summary>Detector decode tables (at most one; Detection.DetectionSection).</summary>
+    public static readonly SectionKind Detection = Parse("DETC");
 
     /// <summary>Kind from its four characters.</summary>
     /// <exception cref="ArgumentException">Not four characters of A-Z, 0-9, '_'.</exception>

@@ -96,6 +96,40 @@ public sealed class GraphBuilder
         return block;
     }
 
+    /// <summary>
+    /// The fused-LeakyReLU Conv2D / DepthwiseConv2D block (op flag <see cref="GraphOpFlags.LeakyRelu"/>):
+    /// bias[C], multiplier[C], shift[C], negMultiplier[C], negShift[C], outZeroPoint, outMin, outMax.
+    /// </summary>
+    public static int[] LeakyRequantBlock(ReadOnlySpan<int> bias, ReadOnlySpan<ChannelRequant> positive, ReadOnlySpan<ChannelRequant> negative,
+        OutputRange range)
+    {
+        if (negative.Length != positive.Length)
+        {
+            throw new ArgumentException($"{positive.Length} positive-side multipliers, {negative.Length} negative-side ones.", nameof(negative));
+        }
+        var plain = RequantBlock(bias, positive, range);
+        int c = bias.Length;
+        var block = new int[GraphFormat.LeakyRequantValues(c)];
+        plain.AsSpan(0, 3 * c).CopyTo(block);
+        for (int i = 0; i < c; i++)
+        {
+            block[3 * c + i] = negative[i].Multiplier;
+            block[4 * c + i] = negative[i].Shift;
+        }
+        plain.AsSpan(3 * c).CopyTo(block.AsSpan(5 * c));
+        return block;
+    }
+
+    /// <summary>The LookupTable block: 256 output values indexed by the input byte pattern (int8 input -1 is index 255).</summary>
+    public static int[] LookupTableBlock(ReadOnlySpan<int> valuesByBytePattern)
+    {
+        if (valuesByBytePattern.Length != GraphFormat.LookupTableValues)
+        {
+            throw new ArgumentException($"a lookup table has {GraphFormat.LookupTableValues} values, not {valuesByBytePattern.Length}.", nameof(valuesByBytePattern));
+        }
+        return valuesByBytePattern.ToArray();
+    }
+
     /// <summary>The Add block: leftShift, mulA, shiftA, mulB, shiftB, mulOut, shiftOut, relu.</summary>
     public static int[] AddBlock(int leftShift, ChannelRequant a, ChannelRequant b, ChannelRequant output, bool relu)
         => [leftShift, a.Multiplier, a.Shift, b.Multiplier, b.Shift, output.Multiplier, output.Shift, relu ? 1 : 0];
@@ -175,6 +209,7 @@ public sealed class GraphBuilder
         {
             var r = s.Slice(p, GraphFormat.OpSize);
             BinaryPrimitives.WriteUInt16LittleEndian(r[GraphFormat.OType..], (ushort)op.Type);
+            BinaryPrimitives.WriteUInt16LittleEndian(r[GraphFormat.OFlags..], (ushort)op.Flags);
             BinaryPrimitives.WriteUInt32LittleEndian(r[GraphFormat.OName..], NameIndex(op.Name));
             BinaryPrimitives.WriteInt32LittleEndian(r[GraphFormat.OFirstInput..], refIndex);
             BinaryPrimitives.WriteUInt16LittleEndian(r[GraphFormat.OInputCount..], (ushort)op.Inputs.Length);

@@ -12,7 +12,19 @@ public enum GraphOpType : ushort
     MaxPool = 8,
     GlobalAveragePool = 10,
     ChannelShuffle = 11,
+    LookupTable = 12,
+    ChannelSlice = 13,
     Requantize = 16,
+}
+
+/// <summary>Op flag bits (the op record's u16 <c>flags</c>; docs/blob-format.md).</summary>
+[Flags]
+public enum GraphOpFlags : ushort
+{
+    None = 0,
+
+    /// <summary>Conv2D / DepthwiseConv2D: fused LeakyReLU output stage; the param block gains negMultiplier[C], negShift[C] after shift[C].</summary>
+    LeakyRelu = 1,
 }
 
 /// <summary>Record sizes, offsets and limits of the GRPH section, version 1.</summary>
@@ -55,6 +67,12 @@ public static class GraphFormat
 
     /// <summary>i32 values in a Conv2D / DepthwiseConv2D requantization block of <paramref name="channels"/> channels.</summary>
     public static int RequantValues(int channels) => 3 * channels + 3;
+
+    /// <summary>i32 values of a Conv2D / DepthwiseConv2D block with the <see cref="GraphOpFlags.LeakyRelu"/> flag.</summary>
+    public static int LeakyRequantValues(int channels) => 5 * channels + 3;
+
+    /// <summary>i32 values of a LookupTable block: the output value for each input byte pattern.</summary>
+    public const int LookupTableValues = 256;
 
     /// <summary>i32 values of an Add block: leftShift, mulA, shiftA, mulB, shiftB, mulOut, shiftOut, relu.</summary>
     public const int AddValues = 8;

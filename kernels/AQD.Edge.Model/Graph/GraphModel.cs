@@ -15,7 +15,7 @@ public sealed record GraphTensor(int Id, string? Name, ActivationFormat Format, 
 
 /// <summary>Per-type attributes (16 bytes of the op record). Conv/depthwise/pool: window, stride,
 /// padding; Conv2D: <see cref="Groups"/>; ChannelShuffle: <see cref="Groups"/>; ResizeBilinear:
-/// <see cref="Extra"/> = <c>BilinearCoordinates</c>.</summary>
+/// <see cref="Extra"/> = <c>BilinearCoordinates</c>; ChannelSlice: <see cref="Extra"/> = first channel.</summary>
 public readonly record struct OpAttributes(
     byte KernelH = 0, byte KernelW = 0, byte StrideH = 0, byte StrideW = 0,
     byte PadTop = 0, byte PadLeft = 0, byte PadBottom = 0, byte PadRight = 0,
@@ -42,7 +42,7 @@ public readonly record struct ParamSetRef(uint ValueCount, uint Section, ulong O
 /// <summary>One op record as stored (ids, not objects). <see cref="ParamSet"/> is an index into the
 /// param-set table or <see cref="GraphFormat.None"/>; <see cref="Weights"/> has Section None when absent.</summary>
 public sealed record GraphOpRecord(GraphOpType Type, string? Name, int[] Inputs, int[] Outputs, OpAttributes Attributes,
-    uint ParamSet = GraphFormat.None, WeightRef? Weights = null);
+    uint ParamSet = GraphFormat.None, WeightRef? Weights = null, GraphOpFlags Flags = GraphOpFlags.None);
 
 /// <summary>
 /// A validated op: its record, where the record is in the blob (for errors), the weight bytes (a

@@ -258,9 +258,11 @@ public static class GraphReader
                 throw Fail(f + ".type", at + GraphFormat.OType, $"op type {typeCode} is unknown.");
             }
             var type = (GraphOpType)typeCode;
-            if (U16(at + GraphFormat.OFlags) != 0)
+            var flags = (GraphOpFlags)U16(at + GraphFormat.OFlags);
+            var allowedFlags = type is GraphOpType.Conv2D or GraphOpType.DepthwiseConv2D ? GraphOpFlags.LeakyRelu : GraphOpFlags.None;
+            if ((flags & ~allowedFlags) != 0)
             {
-                throw Fail(f + ".flags", at + GraphFormat.OFlags, "op flags must be 0.");
+                throw Fail(f + ".flags", at + GraphFormat.OFlags, $"op flags 0x{(ushort)flags:X} are unknown for {type} (allowed: 0x{(ushort)allowedFlags:X}).");
             }
             string? name = Name(U32(at + GraphFormat.OName), f + ".name", at + GraphFormat.OName);
             int[] ins = Range(f, "inputs", at + GraphFormat.OFirstInput, U16(at + GraphFormat.OInputCount));
@@ -305,7 +307,7 @@ public static class GraphReader
             var a = new OpAttributes(B[at + GraphFormat.OAttributes], B[at + GraphFormat.OAttributes + 1], B[at + GraphFormat.OAttributes + 2],
                 B[at + GraphFormat.OAttributes + 3], B[at + GraphFormat.OAttributes + 4], B[at + GraphFormat.OAttributes + 5],
                 B[at + GraphFormat.OAttributes + 6], B[at + GraphFormat.OAttributes + 7], U32(at + GraphFormat.OGroups), U32(at + GraphFormat.OExtra));
-            var record = new GraphOpRecord(type, name, ins, outs, a, ps, weightRef);
+            var record = new GraphOpRecord(type, name, ins, outs, a, ps, weightRef, flags);
             new OpChecker(this, f, at, record, parameters).Check();
             return new GraphOp(o, record, baseOffset + at, weights, parameters, paramOffset);
         }
@@ -361,7 +363,7 @@ public static class GraphReader
                 }
                 bool conv = t is GraphOpType.Conv2D or GraphOpType.DepthwiseConv2D;
                 bool window = conv || t == GraphOpType.MaxPool;
-                bool needParams = conv || t is GraphOpType.Add or GraphOpType.GlobalAveragePool or GraphOpType.Requantize;
+                bool needParams = conv || t is GraphOpType.Add or GraphOpType.GlobalAveragePool or GraphOpType.Requantize or GraphOpType.LookupTable;
                 if (conv != op.Weights.HasValue)
                 {
                     throw Fail("weights.section", at + GraphFormat.OWeightSection, conv ? $"{t} needs weights." : $"{t} takes no weights.");
@@ -380,7 +382,7 @@ public static class GraphReader
                 {
                     throw Fail("groups", at + GraphFormat.OGroups, $"{t} has no groups: must be 0.");
                 }
-                if (t != GraphOpType.ResizeBilinear && a.Extra != 0)
+                if (t is not (GraphOpType.ResizeBilinear or GraphOpType.ChannelSlice) && a.Extra != 0)
                 {
                     throw Fail("extra", at + GraphFormat.OExtra, $"{t}: must be 0.");
                 }
@@ -485,6 +487,29 @@ public static class GraphReader
                                 $"Requantize: inZeroPoint {parameters[2]} differs from input tensor {op.Inputs[0]}'s zero point {In(0).Format.ZeroPoint}.");
                         }
                         break;
+                    case GraphOpType.LookupTable:
+                        Expect(o.Height == In(0).Height && o.Width == In(0).Width && o.Channels == cin, $"LookupTable keeps the shape {Shape(In(0))}");
+                        Bytes8(In(0).Format, "inputs[0]");
+                        if (o.Format.Storage != ActivationStorage.Int16)
+                        {
+                            Bytes8(o.Format, "outputs[0]");
+                        }
+                        Params(GraphFormat.LookupTableValues);
+                        for (int i = 0; i < parameters.Length; i++)
+                        {
+                            if (parameters[i] < o.Format.Min || parameters[i] > o.Format.Max)
+                            {
+                                throw Fail("paramSet", at + GraphFormat.OParamSet, $"LookupTable entry {i} = {parameters[i]} is outside the output format {o.Format} [{o.Format.Min}, {o.Format.Max}].");
+                            }
+                        }
+                        break;
+                    case GraphOpType.ChannelSlice:
+                        SameFormat(0);
+                        if (o.Height != In(0).Height || o.Width != In(0).Width || a.Extra >= (uint)cin || a.Extra + (ulong)o.Channels > (ulong)cin)
+                        {
+                            throw Fail("extra", at + GraphFormat.OExtra, $"ChannelSlice: channels [{a.Extra}, +{o.Channels}) of a {Shape(In(0))} input into {Shape(o)}: the slice must lie inside the input's channels and keep h x w.");
+                        }
+                        break;
                     case GraphOpType.ChannelShuffle:
                         SameFormat(0);
                         SameShape(0);
@@ -549,6 +574,15 @@ public static class GraphReader
                 }
             }
 
+            private void Bytes8(ActivationFormat format, string field)
+            {
+                Bytes(format, field);
+                if (format.Bits != 8)
+                {
+                    throw Fail(field, field.StartsWith("inputs", StringComparison.Ordinal) ? InAt(0) : OutAt, $"{op.Type} needs 8-bit uint8 or int8, not {format}.");
+                }
+            }
+
             private void Params(int count)
             {
                 if (parameters.Length != count)
@@ -602,7 +636,7 @@ public static class GraphReader
                 {
                     throw Fail("weights.length", at + GraphFormat.OWeightLength, $"{w.Length} bytes, but {g} packs to {need}.");
                 }
-                Params(GraphFormat.RequantValues(o.Channels));
+                Params((op.Flags & GraphOpFlags.LeakyRelu) != 0 ? GraphFormat.LeakyRequantValues(o.Channels) : GraphFormat.RequantValues(o.Channels));
             }
         }
 

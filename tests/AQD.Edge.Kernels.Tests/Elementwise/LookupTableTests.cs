@@ -90,11 +90,58 @@ public class LookupTableTests
     }
 
     [Fact]
+    public void Int16OutputGathersValues()
+    {
+        var rng = new Random(5);
+        var values = Enumerable.Range(0, 256).Select(_ => rng.Next(short.MinValue, short.MaxValue + 1)).ToArray();
+        foreach (var fin in new[] { "u8", "i8" })
+        {
+            var t = LookupTable.FromValues(Parse(fin, 0), ActivationFormat.Int16(), values);
+            var data = new byte[517];
+            rng.NextBytes(data);
+            var result = new short[data.Length];
+            if (fin == "u8")
+            {
+                LookupTableKernels.Scalar.Run<byte, short>(t, data, result);
+            }
+            else
+            {
+                LookupTableKernels.Scalar.Run<sbyte, short>(t, MemoryMarshal.Cast<byte, sbyte>(data.AsSpan()), result);
+            }
+            for (int i = 0; i < data.Length; i++)
+            {
+                int index = fin == "i8" ? (sbyte)data[i] + 128 : data[i];
+                Assert.True(values[index] == result[i], $"{fin}->i16 element {i}: in {data[i]}, out {result[i]}, values[{index}] = {values[index]}");
+                Assert.Equal(values[index], t.Value(index));
+            }
+        }
+    }
+
+    [Fact]
+    public void Int16SigmoidWithinHalfLsbOfFloat()
+    {
+        var input = ActivationFormat.UInt8(140);
+        const double sIn = 0.09, sOut = 1.0 / 32768;
+        var t = LookupTablePreparation.Sigmoid(input, sIn, ActivationFormat.Int16(), sOut);
+        for (int q = 0; q < 256; q++)
+        {
+            double code = Math.Min(Sigmoid(sIn * (q - input.ZeroPoint)) / sOut, short.MaxValue);
+            Assert.True(Math.Abs(t.WideEntries[q] - code) <= 0.5, $"input code {q}: out {t.WideEntries[q]}, float {code}");
+        }
+        Assert.True(t.Entries.IsEmpty);
+    }
+
+    [Fact]
     public void ValidatesAtPreparation()
     {
         Assert.Throws<ArgumentException>(() => new LookupTable(ActivationFormat.UInt8(0), ActivationFormat.UInt8(0), new byte[255]));
         Assert.Throws<ArgumentException>(() => new LookupTable(ActivationFormat.Int16(), ActivationFormat.UInt8(0), new byte[256]));
         Assert.Throws<ArgumentException>(() => new LookupTable(ActivationFormat.UInt8(0), ActivationFormat.Unsigned(4), new byte[256]));
+        Assert.Throws<ArgumentException>(() => new LookupTable(ActivationFormat.UInt8(0), ActivationFormat.Int16(), new byte[256]));
+        Assert.Throws<ArgumentException>(() => LookupTable.FromValues(ActivationFormat.UInt8(0), ActivationFormat.UInt8(0), [.. Enumerable.Repeat(256, 256)]));
+        Assert.Throws<ArgumentException>(() => LookupTable.FromValues(ActivationFormat.UInt8(0), ActivationFormat.Int8(0), [.. Enumerable.Repeat(-129, 256)]));
+        Assert.Throws<ArgumentException>(() => LookupTable.FromValues(ActivationFormat.UInt8(0), ActivationFormat.Int16(), new int[255]));
+        Assert.Throws<ArgumentException>(() => LookupTable.FromValues(ActivationFormat.Int16(), ActivationFormat.Int16(), new int[256]));
         Assert.Throws<ArgumentException>(() => LookupTablePreparation.Sigmoid(ActivationFormat.UInt8(0), 0, ActivationFormat.UInt8(0), 1));
         Assert.Throws<ArgumentException>(() => LookupTablePreparation.FromFunction(_ => double.NaN, ActivationFormat.UInt8(0), 1,
             ActivationFormat.UInt8(0), 1));

@@ -110,8 +110,37 @@ public class MovementTests
     }
 
     [Fact]
+    public void Slice_ChannelSweep()
+    {
+        var rng = new Random(13);
+        foreach (int c in Enumerable.Range(1, 40).Concat([124]))
+        {
+            int first = rng.Next(c), width = rng.Next(1, c - first + 1);
+            int pixels = rng.Next(0, 7);
+            var p = new ChannelSliceParams(pixels, c, first, width);
+            byte[] input = VariantSweep.RandomElements<byte>(rng, pixels * c, 0, 255);
+            var output = new byte[pixels * width];
+            ChannelSlice.Run<byte>(p, input, output);
+            for (int px = 0; px < pixels; px++)
+            {
+                for (int k = 0; k < width; k++)
+                {
+                    if (output[px * width + k] != input[px * c + first + k]) { Assert.Fail($"slice: pixel {px} channel {k} of [{first}, +{width}) of {c}"); }
+                }
+            }
+            short[] wide = VariantSweep.RandomElements<short>(rng, pixels * c, short.MinValue, short.MaxValue);
+            var wideOut = new short[pixels * width];
+            ChannelSlice.Run<short>(p, wide, wideOut);
+            Assert.Equal(Enumerable.Range(0, pixels).SelectMany(px => wide.Skip(px * c + first).Take(width)), wideOut);
+        }
+    }
+
+    [Fact]
     public void Validation_NamesTheField()
     {
+        Assert.Equal("first", Assert.Throws<ArgumentException>(() => new ChannelSliceParams(1, 6, 4, 3)).ParamName);
+        Assert.Equal("first", Assert.Throws<ArgumentException>(() => new ChannelSliceParams(1, 6, -1, 3)).ParamName);
+        Assert.Throws<ArgumentException>(() => ChannelSlice.Run<byte>(new ChannelSliceParams(2, 6, 1, 3), new byte[11], new byte[6]));
         Assert.Equal("groups", Assert.Throws<ArgumentException>(() => new ChannelShuffleParams(1, 6, 4)).ParamName);
         Assert.Equal("inputChannels", Assert.Throws<ArgumentException>(() => new ConcatChannelsParams(1, [3, 0])).ParamName);
         Assert.Equal("inputChannels", Assert.Throws<ArgumentException>(() => new ConcatChannelsParams(1, [])).ParamName);

@@ -5,23 +5,32 @@ using DT = AQD.Edge.Onnx.Protobuf.TensorProto.Types.DataType;
 namespace AQD.Edge.Onnx.Import;
 
 /// <summary>What a <see cref="FloatLayer"/> computes.</summary>
-public enum FloatLayerKind { Conv, Add, MaxPool, GlobalAveragePool, Concat, ResizeNearest2x, FlattenView }
+public enum FloatLayerKind { Conv, Add, MaxPool, GlobalAveragePool, Concat, ResizeNearest2x, FlattenView, ResizeBilinear, Sigmoid, ChannelSlice, RowsView }
 
 /// <summary>Float conv parameters after BatchNormalization folding: weights [M][C/group][KH][KW], bias [M].</summary>
 public sealed record FloatConv(float[] Weights, float[] Bias, int M, int Cg, int Kh, int Kw);
 
 /// <summary>
 /// One op of the fused float graph: <see cref="Output"/> is the ONNX tensor after the fused
-/// BatchNormalization / Relu / Clip (the one calibration observes and the blob quantizes).
+/// BatchNormalization / Relu / Clip / LeakyRelu (the one calibration observes and the blob quantizes).
+/// <see cref="LeakyAlpha"/>: a fused LeakyRelu's slope. <see cref="Slice"/>: ChannelSlice's (first, width).
+/// <see cref="ResizeTo"/>: ResizeBilinear's output (height, width) and ONNX coordinate_transformation_mode;
+/// the size is computed at emission when the node gives scales (Height = Width = 0, <see cref="ResizeScales"/>).
 /// </summary>
 public sealed record FloatLayer(FloatLayerKind Kind, NodeProto Node, string[] Inputs, string Output,
-    FloatConv? Conv = null, bool Relu = false, float? ClampMax = null, long[]? ViewShape = null, int[]? ExtraPads = null);
+    FloatConv? Conv = null, bool Relu = false, float? ClampMax = null, long[]? ViewShape = null, int[]? ExtraPads = null,
+    float? LeakyAlpha = null, (int First, int Width)? Slice = null, (int Height, int Width, string Mode)? ResizeTo = null, float[]? ResizeScales = null);
 
 /// <summary>
 /// A float ONNX model read into fused layers: Conv (groups, depthwise) with bias and a following
 /// BatchNormalization folded in (w' = w * g / sqrt(v + eps), b' = (b - mean) * g / sqrt(v + eps) + beta),
 /// Relu or Clip(0, max) fused as the output clamp of a Conv or Add, MaxPool, GlobalAveragePool,
-/// Concat on channels, Resize nearest 2x; an AveragePool whose kernel covers its whole unpadded input
+/// Concat on channels, Resize nearest 2x or linear (any size, half_pixel / asymmetric / align_corners);
+/// LeakyRelu fused into the preceding Conv's output stage; a Split on channels of a Conv output read only
+/// by it becomes one Conv per part (weights and bias sliced, each part quantized on its own), any other
+/// Split on channels one ChannelSlice per part; Sigmoid becomes a 256-entry lookup table; Reshape
+/// [1, C, H, W] -> [1, C, H*W] followed by Transpose [0, 2, 1] at a graph output is a view of the NHWC
+/// tensor (its bytes are already the [H*W, C] rows); an AveragePool whose kernel covers its whole unpadded input
 /// (CNTK's ResNet head) is a GlobalAveragePool, checked against the input size at emission; opset-8
 /// BatchNormalization (spatial = 1) folds like the later form; Flatten (axis 1) or Reshape of a 1x1xC
 /// tensor (a classifier's feature vector) is a view sharing the input's blob tensor; a zero constant
@@ -35,6 +44,7 @@ public sealed class FloatOnnxGraph
     private static readonly HashSet<string> SupportedOps =
     [
         "Conv", "BatchNormalization", "Relu", "Clip", "Add", "MaxPool", "GlobalAveragePool", "AveragePool", "Concat", "Resize", "Flatten", "Reshape", "Pad", "Sub", "Mul", "Div", "Constant", "Identity",
+        "LeakyRelu", "Split", "Sigmoid", "Transpose",
     ];
 
     private readonly Dictionary<string, TensorProto> constants = [];
@@ -157,10 +167,10 @@ public sealed class FloatOnnxGraph
                 {
                     throw new OnnxImportException($"node '{n.Name}' (Add): only the sum of two activations is supported (no constant operand).");
                 }
-                var (output, relu, clampMax) = FuseActivation(n.Output[0]);
-                if (clampMax is not null)
+                var (output, relu, clampMax, alpha) = FuseActivation(n.Output[0]);
+                if (clampMax is not null || alpha is not null)
                 {
-                    throw new OnnxImportException($"node '{n.Name}' (Add): a Clip with a maximum after an Add is not supported (only Relu).");
+                    throw new OnnxImportException($"node '{n.Name}' (Add): a {(alpha is null ? "Clip with a maximum" : "LeakyRelu")} after an Add is not supported (only Relu).");
                 }
                 Layers.Add(new FloatLayer(FloatLayerKind.Add, n, ins, output, Relu: relu));
                 break;
@@ -193,20 +203,53 @@ public sealed class FloatOnnxGraph
                 Layers.Add(new FloatLayer(FloatLayerKind.FlattenView, n, [ins[0]], n.Output[0]));
                 break;
             case "Reshape":
+                if (SoleConsumer(n.Output[0]) is { OpType: "Transpose" } transpose)
+                {
+                    var perm = OnnxNodes.Ints(transpose, "perm");
+                    if (perm is not [0, 2, 1] || !graphOutputs.Contains(transpose.Output[0]))
+                    {
+                        throw new OnnxImportException($"node '{transpose.Name}' (Transpose): supported only as perm [0, 2, 1] after a Reshape [1, C, H*W], producing a graph output; " +
+                            $"got perm [{string.Join(", ", perm ?? [])}]{(graphOutputs.Contains(transpose.Output[0]) ? "" : ", not a graph output")}.");
+                    }
+                    fused.Add(transpose);
+                    Layers.Add(new FloatLayer(FloatLayerKind.RowsView, n, [ins[0]], transpose.Output[0], ViewShape: ReshapeTarget(n, ins)));
+                    break;
+                }
                 Layers.Add(new FloatLayer(FloatLayerKind.FlattenView, n, [ins[0]], n.Output[0], ViewShape: ReshapeTarget(n, ins)));
                 break;
+            case "Transpose":
+                throw new OnnxImportException($"node '{n.Name}' (Transpose): supported only as perm [0, 2, 1] right after a Reshape [1, C, H*W], producing a graph output.");
+            case "Sigmoid":
+                Layers.Add(new FloatLayer(FloatLayerKind.Sigmoid, n, [ins[0]], n.Output[0]));
+                break;
+            case "Split":
+            {
+                int first = 0;
+                foreach (var (output, width) in SplitParts(n, ins, null))
+                {
+                    Layers.Add(new FloatLayer(FloatLayerKind.ChannelSlice, n, [ins[0]], output, Slice: (first, width)));
+                    first += width;
+                }
+                break;
+            }
             case "Pad":
                 VisitPad(n, ins);
                 break;
             case "Resize":
+                if ((OnnxNodes.StringAttr(n, "mode") ?? "nearest") == "linear")
+                {
+                    Layers.Add(LinearResize(n, ins));
+                    break;
+                }
                 CheckResize(n, ins);
                 Layers.Add(new FloatLayer(FloatLayerKind.ResizeNearest2x, n, [ins[0]], n.Output[0]));
                 break;
             case "Sub" or "Mul" or "Div":
                 throw new OnnxImportException($"node '{n.Name}' ({n.OpType}): supported only by a per-channel constant, in the chain that starts at the graph input (in-graph input normalization).");
-            default: // BatchNormalization, Relu, Clip not fused into a preceding Conv / Add
+            default: // BatchNormalization, Relu, Clip, LeakyRelu not fused into a preceding Conv / Add
                 throw new OnnxImportException($"node '{n.Name}' ({n.OpType}): supported only right after a Conv" +
-                    (n.OpType == "BatchNormalization" ? " (folded into its weights and bias) whose output nothing else reads." : " or Add (fused as its output clamp)."));
+                    (n.OpType == "BatchNormalization" ? " (folded into its weights and bias) whose output nothing else reads." :
+                     n.OpType == "LeakyRelu" ? " whose output nothing else reads (fused into its output stage)." : " or Add (fused as its output clamp)."));
         }
     }
 
@@ -260,8 +303,84 @@ public sealed class FloatOnnxGraph
             fused.Add(bnNode);
             output = bnNode.Output[0];
         }
-        var (y, relu, clampMax) = FuseActivation(output);
-        Layers.Add(new FloatLayer(FloatLayerKind.Conv, n, [input], y, new FloatConv(w, b, m, cg, kh, kw), relu, clampMax, ExtraPads: extraPads));
+        var (y, relu, clampMax, alpha) = FuseActivation(output);
+        if (SoleConsumer(y) is { OpType: "Split" } split && (int)OnnxNodes.Attr(n, "group", 1) == 1)
+        {
+            // One conv per part: each part's output channels (weights and bias sliced) get their own quantization.
+            int first = 0, per = w.Length / m;
+            foreach (var (part, width) in SplitParts(split, [y, .. split.Input.Skip(1).Select(i => i.Length == 0 ? i : Resolve(i))], m))
+            {
+                var node = n.Clone();
+                node.Name = $"{n.Name}:{part}";
+                var conv = new FloatConv(w[(first * per)..((first + width) * per)], b[first..(first + width)], width, cg, kh, kw);
+                Layers.Add(new FloatLayer(FloatLayerKind.Conv, node, [input], part, conv, relu, clampMax, ExtraPads: extraPads, LeakyAlpha: alpha));
+                first += width;
+            }
+            fused.Add(split);
+            return;
+        }
+        Layers.Add(new FloatLayer(FloatLayerKind.Conv, n, [input], y, new FloatConv(w, b, m, cg, kh, kw), relu, clampMax, ExtraPads: extraPads, LeakyAlpha: alpha));
+    }
+
+    /// <summary>
+    /// The parts of a Split on channels (axis 1 of NCHW): (output, width) from the 'split' input (opset 13+),
+    /// the 'split' attribute (opset &lt; 13) or equal parts; <paramref name="channels"/> checks the total when known.
+    /// </summary>
+    private List<(string Output, int Width)> SplitParts(NodeProto n, string[] ins, int? channels)
+    {
+        long axis = OnnxNodes.Attr(n, "axis", 0);
+        if (axis is not (1 or -3))
+        {
+            throw new OnnxImportException($"node '{n.Name}' (Split): only axis 1 (channels) is supported, not {axis}.");
+        }
+        long[]? sizes = OnnxNodes.Ints(n, "split");
+        if (ins.Length > 1 && ins[1].Length > 0)
+        {
+            var t = Constant(n, ins[1]);
+            sizes = t.Int64Data.Count > 0 ? [.. t.Int64Data] : [.. Enumerable.Range(0, t.RawData.Length / 8).Select(i => BitConverter.ToInt64(t.RawData.Span.Slice(i * 8, 8)))];
+        }
+        int parts = n.Output.Count;
+        if (sizes is null)
+        {
+            if (channels is not { } c || c % parts != 0)
+            {
+                throw new OnnxImportException($"node '{n.Name}' (Split): without split sizes the channels must be known and divisible by the {parts} outputs.");
+            }
+            sizes = [.. Enumerable.Repeat((long)(c / parts), parts)];
+        }
+        if (sizes.Length != parts || sizes.Any(v => v < 1) || channels is { } total && sizes.Sum() != total)
+        {
+            throw new OnnxImportException($"node '{n.Name}' (Split): sizes [{string.Join(", ", sizes)}] do not split {channels?.ToString() ?? "the"} channels into {parts} non-empty parts.");
+        }
+        return [.. n.Output.Zip(sizes, (o, v) => (o, (int)v))];
+    }
+
+    /// <summary>Resize mode linear (no antialias, no exclude_outside): output size from the 'sizes' or 'scales' constant input.</summary>
+    private FloatLayer LinearResize(NodeProto n, string[] ins)
+    {
+        string coord = OnnxNodes.StringAttr(n, "coordinate_transformation_mode") ?? "half_pixel";
+        if (coord is not ("half_pixel" or "pytorch_half_pixel" or "asymmetric" or "align_corners") || OnnxNodes.Attr(n, "antialias", 0) != 0
+            || OnnxNodes.Attr(n, "exclude_outside", 0) != 0 || OnnxNodes.Ints(n, "axes") is not null)
+        {
+            throw new OnnxImportException($"node '{n.Name}' (Resize): linear is supported with half_pixel, pytorch_half_pixel, asymmetric or align_corners coordinates, " +
+                $"without antialias, exclude_outside or axes; got {coord}.");
+        }
+        if (ins.Length > 3 && ins[3].Length > 0)
+        {
+            var t = Constant(n, ins[3]);
+            long[] sizes = t.Int64Data.Count > 0 ? [.. t.Int64Data] : [.. Enumerable.Range(0, t.RawData.Length / 8).Select(i => BitConverter.ToInt64(t.RawData.Span.Slice(i * 8, 8)))];
+            if (sizes.Length != 4 || sizes.Skip(2).Any(v => v < 1 || v > 1 << 15))
+            {
+                throw new OnnxImportException($"node '{n.Name}' (Resize): sizes must be [N, C, H, W] with H, W in [1, 32768]; got [{string.Join(", ", sizes)}].");
+            }
+            return new FloatLayer(FloatLayerKind.ResizeBilinear, n, [ins[0]], n.Output[0], ResizeTo: ((int)sizes[2], (int)sizes[3], coord), ViewShape: sizes);
+        }
+        float[]? scales = ins.Length > 2 && ins[2].Length > 0 && constants.TryGetValue(ins[2], out var st) && OnnxTensorData.Count(st) > 0 ? OnnxTensorData.Floats(st) : null;
+        if (scales is not { Length: 4 } || scales[0] != 1 || scales[1] != 1 || scales.Skip(2).Any(v => !(v > 0)))
+        {
+            throw new OnnxImportException($"node '{n.Name}' (Resize): linear needs a constant 'sizes' input or 'scales' [1, 1, sh, sw].");
+        }
+        return new FloatLayer(FloatLayerKind.ResizeBilinear, n, [ins[0]], n.Output[0], ResizeTo: (0, 0, coord), ResizeScales: scales);
     }
 
     private (float[] Scale, float[] Offset, string Output, NodeProto[] Nodes)? FoldInputNormalization()
@@ -349,14 +468,24 @@ public sealed class FloatOnnxGraph
         return v.Length == m ? v : throw new OnnxImportException($"node '{n.Name}' (BatchNormalization): input {input} has {v.Length} values for {m} channels.");
     }
 
-    /// <summary>A Relu or Clip(0, max) that alone reads <paramref name="output"/> becomes the clamp.</summary>
-    private (string Output, bool Relu, float? ClampMax) FuseActivation(string output)
+    /// <summary>A Relu or Clip(0, max) that alone reads <paramref name="output"/> becomes the clamp; a LeakyRelu the negative-side slope.</summary>
+    private (string Output, bool Relu, float? ClampMax, float? LeakyAlpha) FuseActivation(string output)
     {
         var next = SoleConsumer(output);
         if (next?.OpType == "Relu")
         {
             fused.Add(next);
-            return (next.Output[0], true, null);
+            return (next.Output[0], true, null, null);
+        }
+        if (next?.OpType == "LeakyRelu")
+        {
+            float alpha = OnnxNodes.FloatAttr(next, "alpha") ?? 0.01f;
+            if (!(alpha >= 0) || float.IsInfinity(alpha))
+            {
+                throw new OnnxImportException($"node '{next.Name}' (LeakyRelu): alpha {alpha} must be finite and non-negative.");
+            }
+            fused.Add(next);
+            return (next.Output[0], false, null, alpha);
         }
         if (next?.OpType == "Clip")
         {
@@ -368,9 +497,9 @@ public sealed class FloatOnnxGraph
                 throw new OnnxImportException($"node '{next.Name}' (Clip): only Clip(0, max) (ReLU / ReLU6) is supported, min is {lo?.ToString() ?? "absent"}.");
             }
             fused.Add(next);
-            return (next.Output[0], true, hi);
+            return (next.Output[0], true, hi, null);
         }
-        return (output, false, null);
+        return (output, false, null, null);
     }
 
     private NodeProto? SoleConsumer(string tensor)
@@ -448,7 +577,7 @@ public sealed class FloatOnnxGraph
                 g.Initializer.Add(OnnxTensors.Float(p + "_b", c.Bias, c.M));
                 var conv = new NodeProto { OpType = "Conv", Name = p };
                 conv.Input.AddRange([Feed(l.Inputs[0]), p + "_w", p + "_b"]);
-                conv.Output.Add(l.Relu ? p + "_pre" : y);
+                conv.Output.Add(l.Relu || l.LeakyAlpha is not null ? p + "_pre" : y);
                 conv.Attribute.AddRange(l.Node.Attribute.Where(a => l.ExtraPads is null || a.Name != "pads"));
                 if (l.ExtraPads is { } extra)
                 {
@@ -456,6 +585,14 @@ public sealed class FloatOnnxGraph
                     conv.Attribute.Add(OnnxGraphBuilder.Ints("pads", [.. own.Zip(extra, (a, e) => a + e)]));
                 }
                 g.Node.Add(conv);
+                if (l.LeakyAlpha is { } alpha)
+                {
+                    var leaky = new NodeProto { OpType = "LeakyRelu", Name = p + "_act" };
+                    leaky.Input.Add(p + "_pre");
+                    leaky.Output.Add(y);
+                    leaky.Attribute.Add(new AttributeProto { Name = "alpha", F = alpha, Type = AttributeProto.Types.AttributeType.Float });
+                    g.Node.Add(leaky);
+                }
                 if (l.Relu)
                 {
                     var act = new NodeProto { OpType = l.ClampMax is null ? "Relu" : "Clip", Name = p + "_act" };
@@ -469,6 +606,19 @@ public sealed class FloatOnnxGraph
                     act.Output.Add(y);
                     g.Node.Add(act);
                 }
+                continue;
+            }
+            if (l.Kind == FloatLayerKind.ChannelSlice)
+            {
+                var (first, width) = l.Slice!.Value;
+                string p = $"{l.Node.Name}_{l.Output}_slice";
+                g.Initializer.Add(OnnxTensors.Int64(p + "_starts", [(long)first], 1));
+                g.Initializer.Add(OnnxTensors.Int64(p + "_ends", [(long)(first + width)], 1));
+                g.Initializer.Add(OnnxTensors.Int64(p + "_axes", [1L], 1));
+                var slice = new NodeProto { OpType = "Slice", Name = p };
+                slice.Input.AddRange([Feed(l.Inputs[0]), p + "_starts", p + "_ends", p + "_axes"]);
+                slice.Output.Add(y);
+                g.Node.Add(slice);
                 continue;
             }
             var copy = l.Node.Clone();
@@ -497,6 +647,14 @@ public sealed class FloatOnnxGraph
             else
             {
                 g.Node.Add(copy);
+            }
+            if (l.Kind == FloatLayerKind.RowsView)
+            {
+                var transpose = new NodeProto { OpType = "Transpose", Name = l.Node.Name + "_T" };
+                transpose.Input.Add(copy.Output[0]);
+                transpose.Output.Add(y);
+                transpose.Attribute.Add(OnnxGraphBuilder.Ints("perm", [0, 2, 1]));
+                g.Node.Add(transpose);
             }
         }
         foreach (var o in ObservedTensors)

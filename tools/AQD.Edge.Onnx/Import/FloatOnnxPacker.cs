@@ -25,6 +25,12 @@ public sealed record FloatPackOptions
     /// <summary>Bit policy: AQD shorthand M{b}F{b}L{b} or a single width; only 8 for now.</summary>
     public string Bits { get; init; } = "M8F8L8";
 
+    /// <summary>
+    /// Output of a Sigmoid's lookup table: 16 = int16 at scale 1/32768 (default: NanoDet's class scores keep
+    /// cosine &gt;= 0.99 against the float model; most scores are far below one uint8 step), 8 = uint8 at 1/256.
+    /// </summary>
+    public int SigmoidBits { get; init; } = 16;
+
     /// <summary>Called before each calibration image: (index from 1, count, file name).</summary>
     public Action<int, int, string>? Progress { get; init; }
 }
@@ -64,11 +70,15 @@ public static class FloatOnnxPacker
                 throw new OnnxImportException($"in-graph input normalization ({string.Join(", ", affine.Nodes.Select(n => $"'{n.Name}' ({n.OpType})"))}): {e.Message}");
             }
         }
-        var quant = ChooseQuantization(graph, ranges, norm);
+        var quant = ChooseQuantization(graph, ranges, norm, QuantizedGraphEmitter.SigmoidOutput(options.SigmoidBits));
 
         var writer = new BlobWriter();
         var builder = new GraphBuilder(writer);
         var emit = new QuantizedGraphEmitter(builder);
+        foreach (var (tensor, name) in OutputNames(graph))
+        {
+            emit.BlobNames[tensor] = name;
+        }
         var t = emit.Tensors;
         var input = emit.AddInput(graph.Input, norm.Scale, ActivationFormat.UInt8(norm.ZeroPoint), graph.Input.Name);
         foreach (var l in graph.Layers)
@@ -99,6 +109,30 @@ public static class FloatOnnxPacker
                     case FloatLayerKind.FlattenView:
                         emit.FlattenView(l.Node, t[l.Inputs[0]], l.ViewShape, l.Output);
                         break;
+                    case FloatLayerKind.RowsView:
+                        emit.RowsView(l.Node, t[l.Inputs[0]], l.ViewShape!, l.Output);
+                        break;
+                    case FloatLayerKind.Sigmoid:
+                        emit.Sigmoid(l.Node, t[l.Inputs[0]], l.Output, yf, ys);
+                        break;
+                    case FloatLayerKind.ChannelSlice:
+                        emit.ChannelSlice(l.Node, t[l.Inputs[0]], l.Slice!.Value.First, l.Slice.Value.Width, l.Output);
+                        break;
+                    case FloatLayerKind.ResizeBilinear:
+                    {
+                        var x = t[l.Inputs[0]];
+                        var (h, w, mode) = l.ResizeTo!.Value;
+                        if (l.ResizeScales is { } sc)
+                        {
+                            (h, w) = ((int)Math.Floor(x.Height * (double)sc[2]), (int)Math.Floor(x.Width * (double)sc[3]));
+                        }
+                        else if (l.ViewShape is { } sizes && (sizes[0] != 1 || sizes[1] != x.Channels))
+                        {
+                            throw new OnnxImportException($"node '{l.Node.Name}' (Resize): sizes [{string.Join(", ", sizes)}] change the batch or the {x.Channels} channels.");
+                        }
+                        emit.ResizeBilinear(l.Node, x, h, w, mode, l.Output);
+                        break;
+                    }
                 }
             }
             catch (ArgumentException e)
@@ -165,12 +199,35 @@ public static class FloatOnnxPacker
             bias[o] = (int)b;
         }
         emit.Conv(l.Node, x, new IntConvWeights(l.Node.Input[1], q, cv.M, cv.Cg, cv.Kh, cv.Kw, LowBitFormat.Int(8)), scales, bias,
-            l.Relu, l.ClampMax, l.Output, ys, yf, l.ExtraPads);
+            l.Relu, l.ClampMax, l.Output, ys, yf, l.ExtraPads, l.LeakyAlpha);
+    }
+
+    /// <summary>
+    /// Blob tensor names for the graph outputs: a view layer (Flatten, Reshape, the Reshape + Transpose rows
+    /// view) has no tensor of its own, so the tensor it exposes is named after the graph output.
+    /// </summary>
+    private static Dictionary<string, string> OutputNames(FloatOnnxGraph graph)
+    {
+        var views = graph.Layers.Where(l => l.Kind is FloatLayerKind.FlattenView or FloatLayerKind.RowsView).ToDictionary(l => l.Output, l => l.Inputs[0]);
+        var names = new Dictionary<string, string>();
+        foreach (var (resolved, name) in graph.Outputs.Zip(graph.Model.Graph.Output.Select(o => o.Name)))
+        {
+            string tensor = resolved;
+            while (views.TryGetValue(tensor, out var source))
+            {
+                tensor = source;
+            }
+            if (tensor != name && tensor != graph.Input.Name)
+            {
+                names.TryAdd(tensor, name);
+            }
+        }
+        return names;
     }
 
     /// <summary>uint8 (scale, format) per observed tensor; MaxPool / Resize / Concat / Flatten groups share one.</summary>
     private static Dictionary<string, (float Scale, ActivationFormat Format)> ChooseQuantization(FloatOnnxGraph graph,
-        Dictionary<string, TensorRange> ranges, InputNormalization norm)
+        Dictionary<string, TensorRange> ranges, InputNormalization norm, (float Scale, ActivationFormat Format) sigmoid)
     {
         var parent = new Dictionary<string, string>();
         string Find(string a) => parent.TryGetValue(a, out var p) && p != a ? parent[a] = Find(p) : a;
@@ -179,11 +236,13 @@ public static class FloatOnnxPacker
             string ra = Find(a), rb = Find(b);
             if (ra != rb) { parent[ra] = rb; }
         }
-        foreach (var l in graph.Layers.Where(l => l.Kind is FloatLayerKind.MaxPool or FloatLayerKind.ResizeNearest2x or FloatLayerKind.Concat or FloatLayerKind.FlattenView))
+        foreach (var l in graph.Layers.Where(l => l.Kind is FloatLayerKind.MaxPool or FloatLayerKind.ResizeNearest2x or FloatLayerKind.Concat or FloatLayerKind.FlattenView
+                     or FloatLayerKind.RowsView or FloatLayerKind.ResizeBilinear or FloatLayerKind.ChannelSlice))
         {
             foreach (var i in l.Inputs) { Union(i, l.Output); }
         }
         var all = graph.ObservedTensors.Append(graph.Input.Name).Distinct().ToList();
+        var sigmoids = graph.Layers.Where(l => l.Kind == FloatLayerKind.Sigmoid).Select(l => l.Output).ToHashSet();
         var groups = all.GroupBy(Find).ToList();
         var result = new Dictionary<string, (float, ActivationFormat)>();
         foreach (var g in groups)
@@ -192,6 +251,10 @@ public static class FloatOnnxPacker
             if (g.Contains(graph.Input.Name))
             {
                 q = (norm.Scale, ActivationFormat.UInt8(norm.ZeroPoint));
+            }
+            else if (g.Any(sigmoids.Contains))
+            {
+                q = sigmoid;   // the sigmoid table's fixed output quantization
             }
             else
             {

@@ -3,6 +3,7 @@ using AQD.Edge.Kernels.FixedPoint;
 using AQD.Edge.Kernels.LowBit;
 using AQD.Edge.Kernels.Pooling;
 using AQD.Edge.Kernels.Preparation;
+using AQD.Edge.Kernels.Resize;
 using AQD.Edge.Kernels.Tensors;
 using AQD.Edge.Model.Graph;
 using AQD.Edge.Onnx.Protobuf;
@@ -26,9 +27,12 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
 
     public GraphBuilder Builder => builder;
 
+    /// <summary>ONNX tensor name -> the name its blob tensor gets instead (e.g. the graph output a view exposes it as).</summary>
+    public Dictionary<string, string> BlobNames { get; } = [];
+
     public QTensor AddTensor(string name, ActivationFormat f, float scale, int h, int w, int c)
     {
-        int id = builder.AddTensor(name, f, h, w, c, BitConverter.SingleToUInt32Bits(scale));
+        int id = builder.AddTensor(BlobNames.GetValueOrDefault(name, name), f, h, w, c, BitConverter.SingleToUInt32Bits(scale));
         var q = new QTensor(id, scale, f.ZeroPoint, f, h, w, c);
         Tensors[name] = q;
         return q;
@@ -53,10 +57,11 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
     /// x.Scale * wScales[o] / ys (float32 arithmetic, as ONNX Runtime). The output clamp is the format's
     /// range, raised to the zero point when <paramref name="relu"/>, lowered to zp + round(max / ys)
     /// when <paramref name="clampMax"/> is given (Clip(0, 6)). <paramref name="extraPads"/> [top, left,
-    /// bottom, right] come from a folded zero Pad node and add to the node's own pads.
+    /// bottom, right] come from a folded zero Pad node and add to the node's own pads. <paramref name="leakyAlpha"/>:
+    /// a fused LeakyReLU (op flag LeakyRelu, negative-side multipliers M * alpha from <see cref="LeakyReluPreparation"/>).
     /// </summary>
     public QTensor Conv(NodeProto n, QTensor x, IntConvWeights w, float[] wScales, int[] bias, bool relu, float? clampMax,
-        string output, float ys, ActivationFormat yf, int[]? extraPads = null)
+        string output, float ys, ActivationFormat yf, int[]? extraPads = null, float? leakyAlpha = null)
     {
         int m = w.M, cg = w.Cg, kh = w.Kh, kw = w.Kw;
         int groups = (int)OnnxNodes.Attr(n, "group", 1);
@@ -111,10 +116,21 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
         }
         var packed = new PackedConvWeights(g, ohwi, format);
         var requant = new ChannelRequant[m];
+        var reals = new double[m];
         for (int o = 0; o < m; o++)
         {
             float real = x.Scale * wScales[o] / ys;
+            reals[o] = real;
             requant[o] = FixedPointMultiplier.FromReal(real, $"node '{n.Name}' channel {o} multiplier x_scale*w_scale/y_scale");
+        }
+        ChannelRequant[]? negative = null;
+        if (leakyAlpha is { } alpha)
+        {
+            if (relu)
+            {
+                throw new OnnxImportException($"node '{n.Name}': a LeakyRelu cannot be combined with a Relu / Clip clamp.");
+            }
+            negative = LeakyReluPreparation.FromReal(reals, alpha).Negative;
         }
         int hi = yf.Max;
         if (clampMax is { } cm)
@@ -124,10 +140,10 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
         var range = new OutputRange(yf.ZeroPoint, relu ? Math.Max(yf.Min, yf.ZeroPoint) : yf.Min, hi);
         var yt = AddTensor(output, yf, ys, g.OutHeight, g.OutWidth, m);
         var wref = builder.AddWeights(packed.Bytes.Span, format, n.Name);
-        uint ps = builder.AddParams(GraphBuilder.RequantBlock(bias, requant, range));
+        uint ps = builder.AddParams(negative is null ? GraphBuilder.RequantBlock(bias, requant, range) : GraphBuilder.LeakyRequantBlock(bias, requant, negative, range));
         builder.AddOp(new GraphOpRecord(GraphOpType.Conv2D, n.Name, [x.Id], [yt.Id],
             new OpAttributes((byte)kh, (byte)kw, (byte)g.StrideH, (byte)g.StrideW, (byte)g.PadTop, (byte)g.PadLeft, (byte)g.PadBottom, (byte)g.PadRight,
-                (uint)groups), ps, wref));
+                (uint)groups), ps, wref, negative is null ? GraphOpFlags.None : GraphOpFlags.LeakyRelu));
         return yt;
     }
 
@@ -228,6 +244,83 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
         }
         Tensors[output] = x;
         return x;
+    }
+
+    /// <summary>
+    /// Reshape [1, C, H, W] -> [1, C, H*W] then Transpose [0, 2, 1] (a [1, H*W, C] graph output): the NHWC
+    /// tensor's bytes are already those rows, so the output maps to the input's blob tensor (no op).
+    /// </summary>
+    public QTensor RowsView(NodeProto n, QTensor x, long[] shape, string output)
+    {
+        long[] inDims = [1, x.Channels, x.Height, x.Width];
+        var dims = shape.Select((d, i) => d == 0 && i < inDims.Length ? inDims[i] : d).ToArray();
+        long hw = (long)x.Height * x.Width;
+        bool ok = dims.Length == 3 && dims[0] == 1 && (dims[1] == x.Channels || dims[1] == -1 && dims[2] == hw) && (dims[2] == hw || dims[2] == -1 && dims[1] == x.Channels);
+        if (!ok)
+        {
+            throw new OnnxImportException($"node '{n.Name}' (Reshape): before a Transpose [0, 2, 1] only [1, {x.Channels}, {hw}] (channels kept, H*W flattened) is supported, not [{string.Join(", ", shape)}].");
+        }
+        Tensors[output] = x;
+        return x;
+    }
+
+    /// <summary>
+    /// Sigmoid as a 256-entry table (<see cref="LookupTablePreparation.Sigmoid"/>) with the output quantization
+    /// <see cref="SigmoidOutput"/> gives (uint8 1/256 or int16 1/32768, zero point 0).
+    /// </summary>
+    public QTensor Sigmoid(NodeProto n, QTensor x, string output, ActivationFormat yf, float ys)
+    {
+        var table = LookupTablePreparation.Sigmoid(x.Format, x.Scale, yf, ys);
+        var y = AddTensor(output, yf, ys, x.Height, x.Width, x.Channels);
+        var values = new int[GraphFormat.LookupTableValues];
+        int xor = x.Format.Storage == ActivationStorage.Int8 ? 0x80 : 0;
+        for (int pattern = 0; pattern < values.Length; pattern++)
+        {
+            values[pattern] = table.Value(pattern ^ xor);
+        }
+        uint ps = builder.AddParams(GraphBuilder.LookupTableBlock(values));
+        builder.AddOp(new GraphOpRecord(GraphOpType.LookupTable, n.Name, [x.Id], [y.Id], default, ps));
+        return y;
+    }
+
+    /// <summary>A sigmoid table's output quantization: 8 bits = uint8 scale 1/256, 16 bits = int16 scale 1/32768 (zero point 0).</summary>
+    public static (float Scale, ActivationFormat Format) SigmoidOutput(int bits) => bits switch
+    {
+        8 => (1f / 256, ActivationFormat.UInt8(0)),
+        16 => (1f / 32768, ActivationFormat.Int16()),
+        _ => throw new OnnxImportException($"sigmoid output bits {bits}: 8 (uint8, 1/256) or 16 (int16, 1/32768)."),
+    };
+
+    /// <summary>Channels [first, first + width) of <paramref name="x"/> (same quantization).</summary>
+    public QTensor ChannelSlice(NodeProto n, QTensor x, int first, int width, string output)
+    {
+        if (first < 0 || width < 1 || first + width > x.Channels)
+        {
+            throw new OnnxImportException($"node '{n.Name}' ({n.OpType}): channels [{first}, +{width}) are outside the input's {x.Channels}.");
+        }
+        var y = AddTensor(output, x.Format, x.Scale, x.Height, x.Width, width);
+        builder.AddOp(new GraphOpRecord(GraphOpType.ChannelSlice, $"{n.Name}:{output}", [x.Id], [y.Id], new OpAttributes(Extra: (uint)first)));
+        return y;
+    }
+
+    /// <summary>Bilinear resize to <paramref name="height"/> x <paramref name="width"/> (same quantization in and out).</summary>
+    public QTensor ResizeBilinear(NodeProto n, QTensor x, int height, int width, string mode, string output)
+    {
+        var coordinates = mode switch
+        {
+            "half_pixel" => BilinearCoordinates.HalfPixel,
+            "pytorch_half_pixel" when height > 1 && width > 1 => BilinearCoordinates.HalfPixel,
+            "asymmetric" => BilinearCoordinates.Asymmetric,
+            "align_corners" => BilinearCoordinates.AlignCorners,
+            _ => throw new OnnxImportException($"node '{n.Name}' (Resize): coordinate mode {mode} to a {height}x{width} output is not supported."),
+        };
+        if (height is < 1 or > BilinearParams.MaxSize || width is < 1 or > BilinearParams.MaxSize)
+        {
+            throw new OnnxImportException($"node '{n.Name}' (Resize): output {height}x{width} is outside [1, {BilinearParams.MaxSize}].");
+        }
+        var y = AddTensor(output, x.Format, x.Scale, height, width, x.Channels);
+        builder.AddOp(new GraphOpRecord(GraphOpType.ResizeBilinear, n.Name, [x.Id], [y.Id], new OpAttributes(Extra: (uint)coordinates)));
+        return y;
     }
 
     public QTensor ResizeNearest2x(NodeProto n, QTensor x, string output)

@@ -12,8 +12,15 @@ public sealed record PackOptions
     /// <summary>Model name in the metadata (default: the source file name without extension).</summary>
     public string? Name { get; init; }
 
-    /// <summary>Class labels (then the detector family is "classifier").</summary>
+    /// <summary>Class labels (then the detector family is "classifier" unless <see cref="Detector"/> says otherwise).</summary>
     public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>
+    /// Detector family and decode parameters for the metadata (e.g. family "nanodet", strides [8, 16, 32],
+    /// regMax, thresholds); NumClasses is taken from the labels when 0. Null: "classifier" with labels,
+    /// else "none".
+    /// </summary>
+    public DetectorSpec? Detector { get; init; }
 
     /// <summary>Source file name recorded in the metadata.</summary>
     public string SourceFileName { get; init; } = "model.onnx";
@@ -75,7 +82,21 @@ public static class QuantizedOnnxPacker
                 MeanMilli = meanMilli ?? [.. Enumerable.Repeat(0, input.Channels)],
                 StdMilli = stdMilli ?? [.. Enumerable.Repeat(1000, input.Channels)],
             },
-            Detector = new DetectorSpec { Family = labels.Count > 0 ? "classifier" : "none", NumClasses = labels.Count },
+            Detector = options.Detector is { } d
+                ? new DetectorSpec
+                {
+                    Family = d.Family,
+                    NumClasses = d.NumClasses == 0 ? labels.Count : d.NumClasses,
+                    Strides = d.Strides,
+                    RegMax = d.RegMax,
+                    ScoreThresholdPermille = d.ScoreThresholdPermille,
+                    IouThresholdPermille = d.IouThresholdPermille,
+                    MaxDetections = d.MaxDetections,
+                    AnchorSizes = d.AnchorSizes,
+                    AnchorRatiosPermille = d.AnchorRatiosPermille,
+                    AnchorScalesPermille = d.AnchorScalesPermille,
+                }
+                : new DetectorSpec { Family = labels.Count > 0 ? "classifier" : "none", NumClasses = labels.Count },
             BitPolicy = new BitPolicySpec { WeightBits = 8, ActivationBits = 8 },
             Source = new SourceSpec
             {

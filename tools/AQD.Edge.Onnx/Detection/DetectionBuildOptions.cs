@@ -1,0 +1,39 @@
+namespace AQD.Edge.Onnx.Detection;
+
+/// <summary>What pack-model knows about a detector's heads beyond its graph (CLI: --detector and friends).</summary>
+public sealed record DetectionBuildOptions
+{
+    /// <summary>"nanodet" (GFL), "fcos" or "retinanet".</summary>
+    public required string Family { get; init; }
+
+    /// <summary>Strides of the levels, increasing (e.g. 8, 16, 32).</summary>
+    public required IReadOnlyList<int> Strides { get; init; }
+
+    /// <summary>GFL bins per side minus one (NanoDet-g: 10, NanoDet-m: 7).</summary>
+    public int RegMax { get; init; }
+
+    public int ScoreThresholdPermille { get; init; } = 350;
+    public int IouThresholdPermille { get; init; } = 600;
+    public int MaxDetections { get; init; } = 100;
+
+    /// <summary>Candidates per class kept before NMS.</summary>
+    public int TopKPerClass { get; init; } = 1000;
+
+    /// <summary>Whether the class outputs are logits (a sigmoid table is built); null: false for nanodet (its graph ends in a sigmoid), true otherwise.</summary>
+    public bool? ClassLogits { get; init; }
+
+    /// <summary>FCOS: distances are exp(x) * stride (original FCOS) instead of relu(x) * stride (norm_reg_targets).</summary>
+    public bool FcosExponential { get; init; }
+
+    /// <summary>Cell centre offset in pixels as a fraction of the stride, per mille: 500 for NanoDet v0.x and FCOS, 0 for RetinaNet (torchvision / mmdet).</summary>
+    public int? CenterOffsetPermille { get; init; }
+
+    /// <summary>RetinaNet: base anchor size per level in pixels (default 4 * stride... torchvision uses 32..512 for P3..P7).</summary>
+    public IReadOnlyList<int>? AnchorSizes { get; init; }
+
+    /// <summary>RetinaNet: aspect ratios h / w per mille (outer loop of the anchor order).</summary>
+    public IReadOnlyList<int> AnchorRatiosPermille { get; init; } = [500, 1000, 2000];
+
+    /// <summary>RetinaNet: scales per mille (inner loop), default 2^0, 2^(1/3), 2^(2/3).</summary>
+    public IReadOnlyList<int> AnchorScalesPermille { get; init; } = [1000, 1260, 1587];
+}
