@@ -61,9 +61,9 @@ public sealed record AqdModelOptions
         {
             throw new ArgumentException($"Bits = {Bits}: must be 2, 3, 4 or 8.", nameof(Bits));
         }
-        if (InputWidth % 128 != 0 || InputHeight % 128 != 0 || InputWidth < 128 || InputHeight < 128)
+        if (InputWidth % 32 != 0 || InputHeight % 32 != 0 || InputWidth < 64 || InputHeight < 64 || InputWidth > 4096 || InputHeight > 4096)
         {
-            throw new ArgumentException($"Input {InputWidth}x{InputHeight}: both sides must be positive multiples of 128 (stride of P7).", nameof(InputWidth));
+            throw new ArgumentException($"Input {InputWidth}x{InputHeight}: both sides must be multiples of 32 (stride of C5, for the FPN's exact 2x upsampling) in [64, 4096].", nameof(InputWidth));
         }
         if (NumClasses is < 1 or > 1000 || FpnChannels is < 8 or > 1024 || HeadConvs is < 1 or > 8)
         {
