@@ -26,11 +26,12 @@ public static class AqdModelBench
         };
         var threads = new Option<int>("--threads") { Description = "Engine threads.", DefaultValueFactory = _ => 1 };
         var quick = new Option<bool>("--quick") { Description = "Few repetitions: a smoke run, not numbers to quote." };
+        var repetitions = new Option<int>("--repetitions") { Description = "Timed runs per model (after one untimed run).", DefaultValueFactory = _ => 7 };
         var image = new Option<string?>("--image") { Description = "Calibration / input photo (default tests/data/images/dog.jpg)." };
         var outDir = new Option<string>("--out") { Description = "Folder for the blobs and the markdown report.", DefaultValueFactory = _ => "results" };
         var command = new Command("aqd", "Blob size and whole-model latency of an AQD detector at 8/4/3/2 bits (ratios to 8-bit).")
         {
-            family, size, bits, threads, quick, image, outDir,
+            family, size, bits, threads, quick, repetitions, image, outDir,
         };
         command.SetAction(parse =>
         {
@@ -41,12 +42,16 @@ public static class AqdModelBench
                 var f => throw new ArgumentException($"--family {f}: fcos or retinanet."),
             };
             return Run(fam, parse.GetValue(size), parse.GetValue(bits) ?? [8, 4, 3, 2], parse.GetValue(threads),
-                parse.GetValue(quick) ? HarnessOptions.Quick : new HarnessOptions(),
+                parse.GetValue(quick) ? HarnessOptions.Quick : ModelHarness(Math.Max(1, parse.GetValue(repetitions))),
                 parse.GetValue(image) ?? Path.Combine(AqdImages.FindTestImages(Environment.CurrentDirectory), "dog.jpg"),
                 parse.GetValue(outDir) ?? "results", string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
         });
         return command;
     }
+
+    /// <summary>Exactly <paramref name="repetitions"/> timed whole-model runs after one untimed run (models take 0.1-2 s).</summary>
+    private static HarnessOptions ModelHarness(int repetitions)
+        => new(MinWarmupRuns: 1, WarmupMs: 0, MinRepetitions: repetitions, TargetMs: 1e7, MaxRepetitions: repetitions, SlowRepetitions: repetitions);
 
     private static int Run(AqdFamily family, int size, int[] bits, int threads, HarnessOptions harness, string image, string outDir, string args)
     {
