@@ -11,6 +11,7 @@ namespace AQD.Edge.Bench.Aqd;
 /// <c>aqd-bench aqd</c>: builds an AQD detector (random weights, BN calibrated on a photo) at each
 /// requested M{b}F8L8 policy, writes the blobs, and times single-threaded whole-model inference of
 /// our engine; blob size and latency are reported as ratios to the 8-bit model (docs/aqd-models.md).
+/// Beside each blob it writes the float network as ONNX (<see cref="AqdOnnxExporter"/>).
 /// </summary>
 public static class AqdModelBench
 {
@@ -65,6 +66,7 @@ public static class AqdModelBench
             var blob = AqdBlobWriter.Write(net);
             string path = Path.Combine(outDir, options.ModelName + ".aqd");
             File.WriteAllBytes(path, blob);
+            File.WriteAllBytes(Path.ChangeExtension(path, ".onnx"), AqdOnnxExporter.Export(net)); // the float network, for ONNX Runtime
             using var engine = InferenceEngine.Load(BlobReader.Open(blob, path), new EngineOptions { Threads = threads });
             bgr.CopyTo(engine.Input(0));
             var m = BenchHarness.Measure(engine.Run, harness);
