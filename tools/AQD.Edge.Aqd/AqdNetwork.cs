@@ -154,5 +154,5 @@ public sealed class AqdNetwork(AqdModelOptions options)
     public long Macs => Nodes.OfType<AqdConv>().Sum(c => c.Geometry.Macs);
 }
 
-/// <summary>A network's weight source: file name, format (e.g. "pytorch-state-dict") and the file's sha256.</summary>
+/// <summary>A network's weight source: file name, format (e.g. "pytorch") and the file's sha256.</summary>
 public sealed record AqdSourceInfo(string FileName, string Format, string Sha256);

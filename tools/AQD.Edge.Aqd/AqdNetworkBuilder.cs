@@ -388,7 +388,8 @@ public sealed class AqdNetworkBuilder
             double scale = Math.Max(max, 1e-6) / Int16Headroom;
             if (source?.GroupScale(group) is { } given)
             {
-                scale = given;
+                // a group whose adds take a uint8 tensor: snap to that tensor's scale / 2^e (a stored float32 scale is rounded)
+                scale = baseTensor is null ? given : Math.ScaleB(baseTensor.Scale, -Math.Max(0, (int)Math.Round(Math.Log2(baseTensor.Scale / given))));
             }
             else if (baseTensor is not null)
             {

@@ -25,7 +25,7 @@ public static class AqdCheckpointImporter
         byte[]? image = calibrationImage is null ? null : AqdImages.LoadBgr(calibrationImage, options.InputWidth, options.InputHeight);
         var net = Import(state, policy, image, Path.GetFileName(pthPath));
         using var f = File.OpenRead(pthPath);
-        net.Source = new AqdSourceInfo(Path.GetFileName(pthPath), "pytorch-state-dict", Convert.ToHexStringLower(SHA256.HashData(f)));
+        net.Source = new AqdSourceInfo(Path.GetFileName(pthPath), "pytorch", Convert.ToHexStringLower(SHA256.HashData(f)));
         return net;
     }
 
@@ -37,7 +37,7 @@ public static class AqdCheckpointImporter
         var source = new CheckpointSource(state, options, policy.BnEps, fileName, calibrationBgr is not null);
         var image = calibrationBgr ?? Enumerable.Repeat((byte)options.InputZeroPoint, options.InputWidth * options.InputHeight * 3).ToArray();
         var net = AqdNetworkBuilder.Build(options, source, image);
-        net.Source = new AqdSourceInfo(fileName, "pytorch-state-dict", "");
+        net.Source = new AqdSourceInfo(fileName, "pytorch", "");
         return net;
     }
 

@@ -1,0 +1,91 @@
+using System.Text;
+using System.Text.Json;
+using AQD.Edge.Aqd.Checkpoints;
+using AQD.Edge.Engine;
+using AQD.Edge.Model.Container;
+
+namespace AQD.Edge.Aqd.Tests;
+
+/// <summary>
+/// Issue 4 item 5(b): an AQD PyTorch checkpoint (tests/data/aqd, written by real PyTorch with
+/// tools/AQD.Edge.Aqd/fixtures/make_aqd_checkpoint.py) packed straight to a blob: the engine equals
+/// the fake-quant simulation of the imported network at every layer, and agrees with PyTorch's own
+/// fake-quant forward of the same input recorded by the script.
+/// </summary>
+public sealed class CheckpointImportTests
+{
+    private const string Model = "fcos_r18_w8_m4";
+
+    internal static string DataDir => Path.GetFullPath(Path.Combine(AqdImages.FindTestImages(), "..", "aqd"));
+
+    private static string Data(string file) => Path.Combine(DataDir, file);
+
+    private static readonly Lazy<AqdNetwork> Imported = new(() => AqdCheckpointImporter.Import(Data(Model + ".pth"), Data(Model + ".policy.json")));
+
+    [Fact]
+    public void ImportedCheckpointRunsBitExactAgainstTheSimulation()
+    {
+        var net = Imported.Value;
+        Assert.Equal("pytorch", net.Source!.Format);
+        Assert.Equal(64, net.Source.Sha256.Length);
+        var blob = AqdBlobWriter.Write(net);
+        using var engine = InferenceEngine.Load(BlobReader.Open(blob, Model));
+        Assert.Equal(net.Nodes.Count, engine.StepCount);
+        var report = new StringBuilder();
+        var bgr = File.ReadAllBytes(Data(Model + ".input.bin"));
+        var c = BitExactnessTests.CompareLayers(engine, net, bgr, "person.jpg (PyTorch's resize)", report);
+        BitExactnessTests.AssertNotDegenerate(net, c.Simulation, "person.jpg");
+        TestContext.Current.TestOutputHelper?.WriteLine(report.ToString());
+        Console.WriteLine($"AQD-PTH {Model}: layers={net.Nodes.Count} compared={c.Compared} mismatches=0 trainingCodeDiffs={c.TrainingDiffs} " +
+            $"snappingDiffs lowbit={c.LowBitDiffs}/{c.LowBitValues} (max {c.LowBitMax}) int16={c.Int16Diffs} (max {c.Int16Max})");
+    }
+
+    [Fact]
+    public void EngineAgreesWithPyTorchsFakeQuantForward()
+    {
+        var net = Imported.Value;
+        using var engine = InferenceEngine.Load(BlobReader.Open(AqdBlobWriter.Write(net), Model));
+        File.ReadAllBytes(Data(Model + ".input.bin")).CopyTo(engine.Input(0));
+        engine.Run();
+        if (Environment.GetEnvironmentVariable("PTH_DEBUG") is { } dbg)
+        {
+            Directory.CreateDirectory(dbg);
+            for (int st = 0; st < engine.StepCount; st++)
+            {
+                engine.RunStep(st);
+                var tt = engine.Graph.Tensors[net.Nodes[st].Output.Id];
+                File.WriteAllText(Path.Combine(dbg, tt.Name + ".txt"), string.Join(" ", EngineTensors.Values(engine.Tensor(tt.Id), tt)));
+            }
+        }
+        using var doc = JsonDocument.Parse(File.ReadAllText(Data(Model + ".outputs.json")));
+        var outputs = doc.RootElement.GetProperty("outputs").EnumerateArray().ToList();
+        Assert.Equal(net.Outputs.Count, outputs.Count);
+        long total = 0, equal = 0;
+        int maxDiff = 0;
+        var lines = new StringBuilder();
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            var o = net.Outputs[i];
+            Assert.Equal($"{o.Role}.p{o.Level + 3}", outputs[i].GetProperty("name").GetString());
+            int[] shape = [.. outputs[i].GetProperty("shape").EnumerateArray().Select(e => e.GetInt32())];
+            Assert.Equal([o.Tensor.Height, o.Tensor.Width, o.Tensor.Channels], shape);
+            int[] expected = [.. outputs[i].GetProperty("codes").EnumerateArray().Select(e => e.GetInt32())];
+            var t = engine.Graph.Tensors[o.Tensor.Id];
+            var actual = EngineTensors.Values(engine.Tensor(t.Id), t);
+            Assert.Equal(expected.Length, actual.Length);
+            int eq = 0, md = 0;
+            for (int k = 0; k < expected.Length; k++)
+            {
+                eq += expected[k] == actual[k] ? 1 : 0;
+                md = Math.Max(md, Math.Abs(expected[k] - actual[k]));
+            }
+            total += expected.Length;
+            equal += eq;
+            maxDiff = Math.Max(maxDiff, md);
+            lines.AppendLine($"  {o.Tensor.Name,-22} {expected.Length,6} values, {eq} equal, max |diff| {md}");
+        }
+        TestContext.Current.TestOutputHelper?.WriteLine(lines.ToString());
+        Console.WriteLine($"AQD-PTH-TORCH {Model}: {equal}/{total} head output codes equal to PyTorch's, max |diff| {maxDiff}");
+        Console.WriteLine(lines.ToString());
+    }
+}
