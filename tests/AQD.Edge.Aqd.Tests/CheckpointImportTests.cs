@@ -47,16 +47,6 @@ public sealed class CheckpointImportTests
         using var engine = InferenceEngine.Load(BlobReader.Open(AqdBlobWriter.Write(net), Model));
         File.ReadAllBytes(Data(Model + ".input.bin")).CopyTo(engine.Input(0));
         engine.Run();
-        if (Environment.GetEnvironmentVariable("PTH_DEBUG") is { } dbg)
-        {
-            Directory.CreateDirectory(dbg);
-            for (int st = 0; st < engine.StepCount; st++)
-            {
-                engine.RunStep(st);
-                var tt = engine.Graph.Tensors[net.Nodes[st].Output.Id];
-                File.WriteAllText(Path.Combine(dbg, tt.Name + ".txt"), string.Join(" ", EngineTensors.Values(engine.Tensor(tt.Id), tt)));
-            }
-        }
         using var doc = JsonDocument.Parse(File.ReadAllText(Data(Model + ".outputs.json")));
         var outputs = doc.RootElement.GetProperty("outputs").EnumerateArray().ToList();
         Assert.Equal(net.Outputs.Count, outputs.Count);
@@ -71,7 +61,7 @@ public sealed class CheckpointImportTests
             Assert.Equal([o.Tensor.Height, o.Tensor.Width, o.Tensor.Channels], shape);
             int[] expected = [.. outputs[i].GetProperty("codes").EnumerateArray().Select(e => e.GetInt32())];
             var t = engine.Graph.Tensors[o.Tensor.Id];
-            var actual = EngineTensors.Values(engine.Tensor(t.Id), t);
+            var actual = EngineTensors.Values(engine.Output(i), t);
             Assert.Equal(expected.Length, actual.Length);
             int eq = 0, md = 0;
             for (int k = 0; k < expected.Length; k++)
@@ -86,6 +76,46 @@ public sealed class CheckpointImportTests
         }
         TestContext.Current.TestOutputHelper?.WriteLine(lines.ToString());
         Console.WriteLine($"AQD-PTH-TORCH {Model}: {equal}/{total} head output codes equal to PyTorch's, max |diff| {maxDiff}");
-        Console.WriteLine(lines.ToString());
+        // Tolerance: every code equal is expected (the fixture's BN offsets and biases lie on the
+        // accumulator grid, so the integer model holds them exactly, and PyTorch evaluates in float64);
+        // allowed: at most 0.5% of the codes one level apart, for exact ties (torch.round rounds half to
+        // even, the engine half up) and float64 near-ties in PyTorch's conv sums.
+        Assert.True(total - equal <= total / 200 && maxDiff <= 1, $"{total - equal} of {total} codes differ from PyTorch's (max {maxDiff}):\n{lines}");
+    }
+
+    [Fact]
+    public void MismatchedCheckpointListsEveryProblemInOneError()
+    {
+        var state = new Dictionary<string, PthTensor>(PthReader.Read(Data(Model + ".pth")));
+        var policy = AqdPolicy.Load(Data(Model + ".policy.json"));
+        state.Remove("backbone.bottom_up.res3.1.conv2.norm.running_var");
+        state.Remove("proposal_generator.fcos_head.scales.2.scale");
+        state["backbone.extra.weight"] = new PthTensor("backbone.extra.weight", PthDType.Float32, [1], [1]);
+        var w = state["backbone.fpn_output4.weight"];
+        state["backbone.fpn_output4.weight"] = new PthTensor(w.Name, w.DType, [32, 32, 1, 9], w.Values);
+        state["backbone.bottom_up.res2.0.conv2.quan_act.clip_val"] = new PthTensor("clip", PthDType.Float32, [], [-1]);
+        var e = Assert.Throws<AqdCheckpointException>(() => AqdCheckpointImporter.Import(state, policy, null, "edited.pth"));
+        Assert.Contains("edited.pth", e.Message);
+        Assert.Contains("missing keys (2)", e.Message);
+        Assert.Contains("backbone.bottom_up.res3.1.conv2.norm.running_var [16]", e.Message);
+        Assert.Contains("proposal_generator.fcos_head.scales.2.scale", e.Message);
+        Assert.Contains("unexpected keys (1)", e.Message);
+        Assert.Contains("backbone.extra.weight", e.Message);
+        Assert.Contains("backbone.fpn_output4.weight: [32, 32, 1, 9], expected [32, 32, 3, 3]", e.Message);
+        Assert.Contains("backbone.bottom_up.res2.0.conv2.quan_act.clip_val = -1: must be positive", e.Message);
+    }
+
+    [Fact]
+    public void PolicyMustMatchTheModel()
+    {
+        Assert.Throws<JsonException>(() => AqdPolicy.Parse("""{ "family": "fcos", "depht": 18 }"""));
+        Assert.Contains("M2F8L8", Assert.Throws<FormatException>(() => AqdPolicy.Parse("""{ "bits": 4, "policy": "M2F8L8" }""")).Message);
+        Assert.Contains("strides", Assert.Throws<FormatException>(() => AqdPolicy.Parse("""{ "strides": [8, 16, 32] }""")).Message);
+        Assert.Throws<ArgumentException>(() => AqdPolicy.Parse("""{ "bits": 5 }"""));
+        // a wider policy than the checkpoint: the weights are mis-shaped, reported together
+        var state = PthReader.Read(Data(Model + ".pth"));
+        var wide = AqdPolicy.Load(Data(Model + ".policy.json")) with { FpnChannels = 64 };
+        var e = Assert.Throws<AqdCheckpointException>(() => AqdCheckpointImporter.Import(state, wide, null));
+        Assert.Contains("backbone.fpn_lateral3.weight: [32, 16, 1, 1], expected [64, 16, 1, 1]", e.Message);
     }
 }
