@@ -84,6 +84,24 @@ public class RequantizeOpTests
     }
 
     [Fact]
+    public void LowBitChainAllocatesNothingAfterWarmUp()
+    {
+        using var engine = InferenceEngine.Load(BlobReader.Open(new Chain().Write(), "requant.aqd"));
+        var input = new byte[H * W * C];
+        new Random(4).NextBytes(input);
+        engine.Run(input);
+        engine.Run(input);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int checksum = 0;
+        for (int i = 0; i < 10; i++)
+        {
+            checksum += engine.Run(input)[0];
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(checksum, 10 * engine.Output(0)[0]);
+    }
+
+    [Fact]
     public void WrongInZeroPointIsRefusedByName()
     {
         var blob = new Chain().Write(inZeroPoint: 3);

@@ -363,7 +363,7 @@ public static class GraphReader
                 }
                 bool conv = t is GraphOpType.Conv2D or GraphOpType.DepthwiseConv2D;
                 bool window = conv || t == GraphOpType.MaxPool;
-                bool needParams = conv || t is GraphOpType.Add or GraphOpType.GlobalAveragePool or GraphOpType.Requantize or GraphOpType.LookupTable;
+                bool needParams = conv || t is GraphOpType.Add or GraphOpType.GlobalAveragePool or GraphOpType.LookupTable or GraphOpType.Requantize;
                 if (conv != op.Weights.HasValue)
                 {
                     throw Fail("weights.section", at + GraphFormat.OWeightSection, conv ? $"{t} needs weights." : $"{t} takes no weights.");
