@@ -118,4 +118,21 @@ public sealed class CheckpointImportTests
         var e = Assert.Throws<AqdCheckpointException>(() => AqdCheckpointImporter.Import(state, wide, null));
         Assert.Contains("backbone.fpn_lateral3.weight: [32, 16, 1, 1], expected [64, 16, 1, 1]", e.Message);
     }
+
+    [Fact]
+    public void Int16ScalesComeFromAPhotoWhenTheCheckpointHasNone()
+    {
+        var state = PthReader.Read(Data(Model + ".pth")).Where(kv => !kv.Key.EndsWith("stream_scale", StringComparison.Ordinal) && kv.Key != "backbone.fpn_sum_scale")
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+        var policy = AqdPolicy.Load(Data(Model + ".policy.json"));
+        var e = Assert.Throws<AqdCheckpointException>(() => AqdCheckpointImporter.Import(state, policy, null));
+        Assert.Contains("missing keys (5)", e.Message);
+        Assert.Contains("backbone.bottom_up.res2.stream_scale (optional int16 scale: without it, give a calibration image)", e.Message);
+        var photo = AqdImages.LoadBgr(Path.Combine(AqdImages.FindTestImages(), "dog.jpg"), 128, 128);
+        var net = AqdCheckpointImporter.Import(state, policy, photo);
+        var stream = net.Tensors.First(t => t.ScaleGroup == "layer2");
+        var given = Imported.Value.Tensors.First(t => t.ScaleGroup == "layer2");
+        // calibrated the builder's way (max |value| -> ~16000) on the photo the script measured: same order as the script's scale
+        Assert.InRange(stream.Scale / given.Scale, 0.5, 2);
+    }
 }
