@@ -108,11 +108,7 @@ public class DetectorFormsTests(ITestOutputHelper output)
                 {
                     reference = OnnxLayout.ChwToHwc<float>(reference, t.Height, t.Width, t.Channels);
                 }
-                float scale = BitConverter.UInt32BitsToSingle(t.ScaleBits);
-                var bytes = engine.Output(o);
-                float[] ours = t.Format.Storage == ActivationStorage.Int16
-                    ? [.. MemoryMarshal.Cast<byte, short>(bytes).ToArray().Select(v => scale * v)]
-                    : [.. bytes.ToArray().Select(v => scale * (v - t.Format.ZeroPoint))];
+                var ours = AQD.Edge.PackModel.ModelVerifier.Dequantize(engine.Output(o), t);
                 var (sqnr, cos) = FloatImportTests.Agreement(reference, ours);
                 output.WriteLine($"{Path.GetFileName(photo),-12} {names[o],-7} {t.Format,-14} cosine {cos:F5}, SQNR {sqnr:F1} dB");
                 Assert.True(cos > 0.99 && sqnr > 20, $"{Path.GetFileName(photo)} {names[o]}: cosine {cos:F5}, SQNR {sqnr:F1} dB");

@@ -57,7 +57,7 @@ public class NanoDetTests(NanoDetFixture fx, ITestOutputHelper output) : IClassF
             for (int o = 0; o < OutputNames.Length; o++)
             {
                 var reference = res[o].GetTensorDataAsSpan<float>().ToArray();   // [1, H*W, C]: the NHWC order of the blob tensor
-                var ours = Dequantize(engine.Output(o), tensors[o]);
+                var ours = ModelVerifier.Dequantize(engine.Output(o), tensors[o]);
                 Assert.Equal(reference.Length, ours.Length);
                 var (sqnr, cos) = FloatImportTests.Agreement(reference, ours);
                 cells.Add($"{cos,13:F5} / {sqnr,5:F1}");
@@ -153,26 +153,5 @@ public class NanoDetTests(NanoDetFixture fx, ITestOutputHelper output) : IClassF
         Assert.Contains("ResizeBilinear", stdout);
         Assert.Contains("LookupTable", stdout);
         Assert.DoesNotContain("not the file the blob was packed from", stdout);
-    }
-
-    /// <summary>Real values of an engine output (uint8, int8 or int16).</summary>
-    private static float[] Dequantize(ReadOnlySpan<byte> bytes, GraphTensor t)
-    {
-        float scale = BitConverter.UInt32BitsToSingle(t.ScaleBits);
-        int zp = t.Format.ZeroPoint;
-        int n = t.Height * t.Width * t.Channels;
-        var f = new float[n];
-        var shorts = MemoryMarshal.Cast<byte, short>(bytes);
-        for (int i = 0; i < n; i++)
-        {
-            int q = t.Format.Storage switch
-            {
-                ActivationStorage.Int16 => shorts[i],
-                ActivationStorage.Int8 => (sbyte)bytes[i],
-                _ => bytes[i],
-            };
-            f[i] = scale * (q - zp);
-        }
-        return f;
     }
 }
