@@ -76,7 +76,7 @@ public class DetectorFormsTests(ITestOutputHelper output)
         Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime cross-checks run on x64 only.");
         var onnx = HeadNet();
         var images = CalibrationImages.List(FloatImportTests.ImageFolder());
-        var result = FloatOnnxPacker.Pack(onnx, new FloatPackOptions { Images = images, Normalization = Norm });
+        var result = FloatOnnxPacker.Pack(onnx, new FloatPackOptions { Images = images, Normalization = Norm, SigmoidBits = 16 });
         var reader = BlobReader.Open(result.Packed.Blob, "headnet.aqd");
         using var engine = InferenceEngine.Load(reader);
         var graph = engine.Graph;
