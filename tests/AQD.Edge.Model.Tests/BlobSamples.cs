@@ -210,7 +210,7 @@ internal static class BlobSamples
 
     /// <summary>
     /// A blob with a real graph section: conv 3x3 (int8) -> depthwise -> add -> maxpool -> nearest 2x
-    /// -> concat -> channel shuffle -> bilinear -> global average pool; two WGHT sections, one PRMS.
+    /// -> concat -> channel shuffle -> bilinear -> global average pool, and add -> requantize (packed 4-bit); two WGHT sections, one PRMS.
     /// </summary>
     public static byte[] GraphBlob()
     {
@@ -228,8 +228,10 @@ internal static class BlobSamples
         int t7 = g.AddTensor("shuffle", act, 6, 6, 16);
         int t8 = g.AddTensor("resize", act, 4, 4, 16);
         int y = g.AddTensor("gap", ActivationFormat.Int8(-1), 1, 1, 16);
+        int q = g.AddTensor("add.u4", ActivationFormat.Packed(4), 6, 6, 8);
         g.AddInput(x);
         g.AddOutput(y);
+        g.AddOutput(q);
         var rng = new Random(9);
         var conv = ConvGeometry.Same(6, 6, 4, 8, 3);
         var convWeights = new PackedConvWeights(conv, [.. Enumerable.Range(0, 8 * 9 * 4).Select(_ => (sbyte)rng.Next(-127, 128))], LowBitFormat.Int(8));
@@ -250,6 +252,7 @@ internal static class BlobSamples
         g.AddOp(new(GraphOpType.ChannelShuffle, "shuffle", [t6], [t7], new OpAttributes(Groups: 2)));
         g.AddOp(new(GraphOpType.ResizeBilinear, "resize", [t7], [t8], new OpAttributes(Extra: 0)));
         g.AddOp(new(GraphOpType.GlobalAveragePool, "gap", [t8], [y], default, g.AddParams(GraphBuilder.GlobalAveragePoolBlock(new(1 << 30, 35), relu: false))));
+        g.AddOp(new(GraphOpType.Requantize, "requant", [t3], [q], default, g.AddParams(GraphBuilder.RequantizeBlock(new(1 << 30, 35), 0))));
         g.Finish();
         return w.ToArray();
     }
