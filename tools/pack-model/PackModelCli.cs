@@ -160,8 +160,12 @@ public static class PackModelCli
                 {
                     error.WriteLine($"note: {note}");
                 }
-                File.WriteAllBytes(dst.FullName, result.Blob);
-                output.WriteLine($"{dst}: {result.OpCount} ops, {result.Blob.Length} bytes");
+                // detector families get the DETC section (integer decode tables from the heads' quantization)
+                var blob = detectorSpec is { Family: "nanodet" or "fcos" or "retinanet" }
+                    ? AQD.Edge.Onnx.Detection.DetectionTablesBuilder.AddTo(result.Blob, src.Name)
+                    : result.Blob;
+                File.WriteAllBytes(dst.FullName, blob);
+                output.WriteLine($"{dst}: {result.OpCount} ops, {blob.Length} bytes");
                 return Ok;
             }
             catch (OnnxImportException e)

@@ -399,13 +399,16 @@ public static class GraphReader
                         SameShape(0);
                         for (int i = 0; i < 2; i++)
                         {
-                            Bytes(In(i).Format, $"inputs[{i}]");
+                            Unpacked(In(i).Format, $"inputs[{i}]");
+                            // Same storage as the output, or a uint8 input of an int16 add (residual stream).
+                            var s = In(i).Format.Storage;
+                            if (s != o.Format.Storage && !(o.Format.Storage == ActivationStorage.Int16 && s == ActivationStorage.UInt8))
+                            {
+                                throw Fail($"inputs[{i}]", InAt(i),
+                                    $"Add: input storage {s} with output {o.Format}: inputs use the output's storage (uint8, int8 or int16), or uint8 when the output is int16.");
+                            }
                         }
-                        Bytes(o.Format, "outputs[0]");
-                        if (In(0).Format.Storage != o.Format.Storage || In(1).Format.Storage != o.Format.Storage)
-                        {
-                            throw Fail("outputs[0]", OutAt, "Add: inputs and output must use the same storage (uint8 or int8).");
-                        }
+                        Unpacked(o.Format, "outputs[0]");
                         Params(GraphFormat.AddValues);
                         Bool(parameters[7], "relu");
                         break;
@@ -427,7 +430,11 @@ public static class GraphReader
                         }
                         break;
                     case GraphOpType.ResizeNearest2x:
-                        SameFormat(0);
+                        Unpacked(In(0).Format, "inputs[0]");
+                        if (In(0).Format != o.Format)
+                        {
+                            throw Fail("inputs[0]", InAt(0), $"{op.Type}: input format {In(0).Format} differs from the output format {o.Format}.");
+                        }
                         Expect(o.Height == 2L * In(0).Height && o.Width == 2L * In(0).Width && o.Channels == cin,
                             $"ResizeNearest2x of {Shape(In(0))} gives {In(0).Height * 2L}x{In(0).Width * 2L}x{cin}");
                         break;
@@ -555,6 +562,15 @@ public static class GraphReader
                 {
                     int offset = field.StartsWith("inputs", StringComparison.Ordinal) ? InAt(field[7] - '0') : OutAt;
                     throw Fail(field, offset, $"{op.Type} needs uint8 or int8 storage, not {format}.");
+                }
+            }
+
+            private void Unpacked(ActivationFormat format, string field)
+            {
+                if (format.Storage is not (ActivationStorage.UInt8 or ActivationStorage.Int8 or ActivationStorage.Int16))
+                {
+                    int offset = field.StartsWith("inputs", StringComparison.Ordinal) ? InAt(field[7] - '0') : OutAt;
+                    throw Fail(field, offset, $"{op.Type} needs uint8, int8 or int16 storage, not {format}.");
                 }
             }
 

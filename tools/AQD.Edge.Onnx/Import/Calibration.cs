@@ -3,7 +3,6 @@ using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 using DT = AQD.Edge.Onnx.Protobuf.TensorProto.Types.DataType;
 
 namespace AQD.Edge.Onnx.Import;
@@ -130,7 +129,7 @@ public sealed class InputNormalization
     }
 }
 
-/// <summary>Calibration photos: listing a folder and decoding with ImageSharp, stretched to the model input.</summary>
+/// <summary>Calibration photos: listing a folder, decoding with ImageSharp, stretching (bilinear, half-pixel) to the model input.</summary>
 public static class CalibrationImages
 {
     private static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
@@ -146,26 +145,70 @@ public static class CalibrationImages
         return files.Count > 0 ? files : throw new FileNotFoundException($"calibration folder '{folder}' holds no images ({string.Join(", ", Extensions)}).");
     }
 
-    /// <summary>HWC pixels (RGB for 3 channels, luminance for 1) of the image stretched to width x height (bicubic).</summary>
+    /// <summary>
+    /// HWC pixels (RGB for 3 channels, luminance for 1) of the image stretched to width x height with
+    /// 2-tap bilinear interpolation, half-pixel centres, no antialiasing (cv2.resize INTER_LINEAR, TF
+    /// half_pixel_centers; the device's integer preprocessing uses the same rule): for output row y,
+    /// sy = max(0, (y + 0.5) H / height - 0.5), rows floor(sy) and the next one (clamped), weights by the
+    /// fraction; the same for columns; rounded to the nearest level.
+    /// </summary>
     public static byte[] LoadHwc(string path, int width, int height, int channels)
     {
+        byte[] src;
+        int w, h;
         if (channels == 3)
         {
             using var image = Image.Load<Rgb24>(path);
-            image.Mutate(m => m.Resize(width, height));
-            var px = new byte[width * height * 3];
-            image.CopyPixelDataTo(px);
-            return px;
+            (w, h) = (image.Width, image.Height);
+            src = new byte[w * h * 3];
+            image.CopyPixelDataTo(src);
         }
-        if (channels == 1)
+        else if (channels == 1)
         {
             using var image = Image.Load<L8>(path);
-            image.Mutate(m => m.Resize(width, height));
-            var px = new byte[width * height];
-            image.CopyPixelDataTo(px);
-            return px;
+            (w, h) = (image.Width, image.Height);
+            src = new byte[w * h];
+            image.CopyPixelDataTo(src);
         }
-        throw new ArgumentException($"image inputs have 1 or 3 channels, the model has {channels}.");
+        else
+        {
+            throw new ArgumentException($"image inputs have 1 or 3 channels, the model has {channels}.");
+        }
+        return StretchBilinear(src, w, h, channels, width, height);
+    }
+
+    /// <summary>The half-pixel 2-tap bilinear stretch of <see cref="LoadHwc"/> on HWC bytes.</summary>
+    public static byte[] StretchBilinear(ReadOnlySpan<byte> src, int w, int h, int c, int width, int height)
+    {
+        static (int I0, int I1, double F)[] Taps(int inSize, int outSize)
+        {
+            var taps = new (int, int, double)[outSize];
+            for (int d = 0; d < outSize; d++)
+            {
+                double s = Math.Max(0, (d + 0.5) * inSize / outSize - 0.5);
+                int i0 = Math.Min((int)Math.Floor(s), inSize - 1);
+                taps[d] = (i0, Math.Min(i0 + 1, inSize - 1), s - i0);
+            }
+            return taps;
+        }
+        var ty = Taps(h, height);
+        var tx = Taps(w, width);
+        var dst = new byte[width * height * c];
+        for (int y = 0; y < height; y++)
+        {
+            var (y0, y1, fy) = ty[y];
+            for (int x = 0; x < width; x++)
+            {
+                var (x0, x1, fx) = tx[x];
+                for (int k = 0; k < c; k++)
+                {
+                    double top = src[(y0 * w + x0) * c + k] * (1 - fx) + src[(y0 * w + x1) * c + k] * fx;
+                    double bottom = src[(y1 * w + x0) * c + k] * (1 - fx) + src[(y1 * w + x1) * c + k] * fx;
+                    dst[(y * width + x) * c + k] = (byte)Math.Clamp(Math.Round(top * (1 - fy) + bottom * fy), 0, 255);
+                }
+            }
+        }
+        return dst;
     }
 }
 

@@ -266,6 +266,13 @@ public static class FloatOnnxPacker
         return names;
     }
 
+    /// <summary>
+    /// The calibrated range of a Sigmoid's input is raised to at least this logit (sigmoid 0.99): a detector's
+    /// class logits calibrated on photos without confident objects would otherwise cap every score at the
+    /// largest calibrated logit (NanoDet on the three darknet photos: stride 8 capped at logit 0, score 0.5).
+    /// </summary>
+    public const double SigmoidInputCeiling = 4.6;
+
     /// <summary>uint8 (scale, format) per observed tensor; MaxPool / Resize / Concat / Flatten groups share one.</summary>
     private static Dictionary<string, (float Scale, ActivationFormat Format)> ChooseQuantization(FloatOnnxGraph graph,
         Dictionary<string, TensorRange> ranges, InputNormalization norm, (float Scale, ActivationFormat Format) sigmoid)
@@ -284,6 +291,7 @@ public static class FloatOnnxPacker
         }
         var all = graph.ObservedTensors.Append(graph.Input.Name).Distinct().ToList();
         var sigmoids = graph.Layers.Where(l => l.Kind == FloatLayerKind.Sigmoid).Select(l => l.Output).ToHashSet();
+        var sigmoidInputs = graph.Layers.Where(l => l.Kind == FloatLayerKind.Sigmoid).Select(l => l.Inputs[0]).ToHashSet();
         var groups = all.GroupBy(Find).ToList();
         var result = new Dictionary<string, (float, ActivationFormat)>();
         foreach (var g in groups)
@@ -304,6 +312,10 @@ public static class FloatOnnxPacker
                 {
                     lo = Math.Min(lo, ranges[name].Min);
                     hi = Math.Max(hi, ranges[name].Max);
+                }
+                if (g.Any(sigmoidInputs.Contains))
+                {
+                    hi = Math.Max(hi, SigmoidInputCeiling);   // confident scores are not clipped by a calibration set without confident objects
                 }
                 double scale = Math.Max(hi - lo, 1e-6) / 255;
                 int zp = (int)Math.Clamp(Math.Round(-lo / scale), 0, 255);

@@ -14,7 +14,9 @@ namespace AQD.Edge.Onnx.Import;
 /// as int8 per output channel (scale max|w| / 127, round half to even, the pack rule) and its bias
 /// as int32 at s_in * s_w[c], each behind a per-axis DequantizeLinear. ONNX Runtime's QDQ
 /// transformers then fuse DQ -> Conv (-> Relu/Clip) -> Q into QLinearConv, Add into QLinearAdd,
-/// pooling and concat into their QLinear forms. The default-domain opset is raised to 13
+/// pooling and concat into their QLinear forms; a LeakyRelu the blob fused into its conv gets a
+/// quantized pre-activation (<see cref="LeakyReluInput"/>) so ORT can use QLinearConv and
+/// QLinearLeakyRelu. The default-domain opset is raised to 13
 /// (per-axis DequantizeLinear). Only 8-bit (uint8) activations can be expressed.
 /// </summary>
 public static class QdqOnnxExporter
@@ -37,6 +39,13 @@ public static class QdqOnnxExporter
             }
         }
         var src = folded.Graph;
+        foreach (var n in src.Node.Where(n => n.OpType == "LeakyRelu" && !quant.ContainsKey(n.Input[0])))
+        {
+            if (quant.TryGetValue(n.Output[0], out var y))
+            {
+                quant[n.Input[0]] = LeakyReluInput(y, n.Attribute.FirstOrDefault(a => a.Name == "alpha")?.F ?? 0.01f);
+            }
+        }
         var initializers = src.Initializer.ToDictionary(i => i.Name);
         var g = new GraphProto { Name = src.Name.Replace("_folded", "_qdq", StringComparison.Ordinal) };
         g.Input.AddRange(src.Input);
@@ -116,6 +125,20 @@ public static class QdqOnnxExporter
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxGraphBuilder.DefaultOpset });
         }
         return model.ToByteArray();
+    }
+
+    /// <summary>
+    /// Our blob fuses LeakyReLU into the conv (no quantized pre-activation tensor); ONNX Runtime
+    /// fuses Q/DQ only around each op (QLinearConv, then QLinearLeakyRelu), so the pre-activation
+    /// gets the quantization that maps onto the output range [lo, hi] through the activation:
+    /// [lo / alpha, hi].
+    /// </summary>
+    private static (float Scale, int ZeroPoint) LeakyReluInput((float Scale, int ZeroPoint) y, float alpha)
+    {
+        double lo = -y.ZeroPoint * (double)y.Scale, hi = (255 - y.ZeroPoint) * (double)y.Scale;
+        double preLo = alpha > 0 ? Math.Min(lo / alpha, 0) : lo;
+        double scale = Math.Max(hi - preLo, 1e-6) / 255;
+        return ((float)scale, (int)Math.Clamp(Math.Round(-preLo / scale), 0, 255));
     }
 
     /// <summary>Adds int8 per-channel weights (and int32 bias) with their DequantizeLinear nodes; returns the dequantized weight name.</summary>

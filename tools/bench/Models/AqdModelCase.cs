@@ -42,18 +42,20 @@ public sealed class AqdModelCase : IBenchCase
         var t = engine.Graph.Tensors[engine.Graph.Outputs[0]];
         float scale = BitConverter.UInt32BitsToSingle(t.ScaleBits);
         var bytes = engine.Output(0);
-        bool signed = t.Format.Storage == Kernels.Tensors.ActivationStorage.Int8;
-        if (t.Format.Storage is not (Kernels.Tensors.ActivationStorage.UInt8 or Kernels.Tensors.ActivationStorage.Int8))
+        var f = t.Format;
+        var result = new float[f.Storage == Kernels.Tensors.ActivationStorage.Int16 ? bytes.Length / 2 : bytes.Length];
+        for (int i = 0; i < result.Length; i++)
         {
-            return [];
+            int v = f.Storage switch
+            {
+                Kernels.Tensors.ActivationStorage.Int16 => System.Buffers.Binary.BinaryPrimitives.ReadInt16LittleEndian(bytes[(2 * i)..]),
+                Kernels.Tensors.ActivationStorage.Int8 => (sbyte)bytes[i],
+                Kernels.Tensors.ActivationStorage.UInt8 => bytes[i],
+                _ => 0,
+            };
+            result[i] = scale * (v - f.ZeroPoint);
         }
-        var result = new float[bytes.Length];
-        for (int i = 0; i < bytes.Length; i++)
-        {
-            int v = signed ? (sbyte)bytes[i] : bytes[i];
-            result[i] = scale * (v - t.Format.ZeroPoint);
-        }
-        return result;
+        return f.Storage is Kernels.Tensors.ActivationStorage.PackedUnsigned ? [] : result;
     }
 
     public void Dispose() => engine.Dispose();

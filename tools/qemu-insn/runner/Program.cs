@@ -1,5 +1,7 @@
 using AQD.Edge.Engine;
 using AQD.Edge.Model.Container;
+using System.CommandLine;
+using AQD.Edge.Profiling;
 using Microsoft.ML.OnnxRuntime;
 
 namespace AQD.Edge.InsnRunner;
@@ -9,14 +11,20 @@ namespace AQD.Edge.InsnRunner;
 /// model (ONNX Runtime, CPU provider, all optimizations), writes a fixed pseudo-random input and
 /// runs ITERATIONS inferences, then exits. Under the qemu instruction counter, the count at 2N
 /// iterations minus the count at N is the cost of N inferences without start-up and loading.
+/// <c>aqd-insn-run profile --model m.aqd [...]</c> runs the per-layer profiler instead
+/// (<see cref="ProfileCommand"/>, the device binary's `profile` verb), e.g. on ARM64 under qemu.
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "profile")
+        {
+            return new RootCommand("per-layer profile") { ProfileCommand.Create() }.Parse(args).Invoke();
+        }
         if (args.Length is < 3 or > 4 || args[0] is not ("aqd" or "ort") || !int.TryParse(args[2], out int iterations) || iterations < 0)
         {
-            Console.Error.WriteLine("usage: aqd-insn-run aqd|ort MODEL ITERATIONS [THREADS]");
+            Console.Error.WriteLine("usage: aqd-insn-run aqd|ort MODEL ITERATIONS [THREADS]  |  aqd-insn-run profile --model M [options]");
             return 2;
         }
         int threads = args.Length == 4 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1;
