@@ -226,6 +226,13 @@ public sealed class InferenceEngine : IDisposable
     /// <summary>Number of steps of <see cref="Run()"/>: one per op, step i runs op <c>Graph.ExecutionOrder[i]</c>.</summary>
     public int StepCount => ops.Length;
 
+    /// <summary>Op index, MACs and bands of step <paramref name="step"/> (see <see cref="EngineStepInfo"/>).</summary>
+    public EngineStepInfo StepInfo(int step)
+    {
+        var op = ops[step];
+        return op is BandedOp b ? new(Graph.ExecutionOrder[step], b.Macs, b.Bands) : new(Graph.ExecutionOrder[step], 0, 1);
+    }
+
     /// <summary>
     /// Runs step <paramref name="step"/> only (for verification tools and debugging). Running steps
     /// 0..StepCount-1 in order equals <see cref="Run()"/>; right after step i the outputs of op
@@ -309,7 +316,7 @@ internal static class OpFactory
                 {
                     var b = t[op.Inputs[1]];
                     var q = new QuantizedAddParams(x.Format, b.Format, y.Format, p[0], new ChannelRequant(p[1], p[2]),
-                        new ChannelRequant(p[3], p[4]), new ChannelRequant(p[5], p[6]), p[7] == 1, checked((int)y.Bytes));
+                        new ChannelRequant(p[3], p[4]), new ChannelRequant(p[5], p[6]), p[7] == 1, checked(y.Height * y.Width * y.Channels));
                     return new AddOp(q, QuantizedAddKernels.Selected);
                 }
                 case GraphOpType.MaxPool:
@@ -328,6 +335,9 @@ internal static class OpFactory
                     return new NearestUpsample2xOp(new NearestUpsample2xParams(1, x.Height, x.Width, x.Format.PixelBytes(x.Channels)));
                 case GraphOpType.Concat:
                     return new ConcatOp(new ConcatChannelsParams(y.Height * y.Width, [.. op.Inputs.Select(i => t[i].Channels)]));
+                case GraphOpType.Requantize:
+                    return new RequantizeOp(new RequantizeParams(x.Format, y.Format, new ChannelRequant(p[0], p[1]), x.Height * x.Width, x.Channels),
+                        RequantizeKernels.Selected);
                 case GraphOpType.LookupTable:
                     return new LookupTableOp(LookupTableFromBlock(p, x.Format, y.Format), LookupTableKernels.Selected);
                 case GraphOpType.ChannelSlice:
