@@ -29,25 +29,24 @@ internal static class DetectionBinding
         {
             var l = p.Levels[i];
             var (cls, box, ctr) = decoder.RequiredBytes(i);
-            CheckOutput($"levels[{i}].classOutput", l.ClassOutput, cls, l.ClassSigned);
-            CheckOutput($"levels[{i}].boxOutput", l.BoxOutput, box, l.BoxSigned);
+            CheckOutput($"levels[{i}].classOutput", l.ClassOutput, cls, l.ClassStorage);
+            CheckOutput($"levels[{i}].boxOutput", l.BoxOutput, box, l.BoxSigned ? ActivationStorage.Int8 : ActivationStorage.UInt8);
             if (l.CenternessOutput >= 0)
             {
-                CheckOutput($"levels[{i}].centernessOutput", l.CenternessOutput, ctr, l.CenternessSigned);
+                CheckOutput($"levels[{i}].centernessOutput", l.CenternessOutput, ctr, l.CenternessSigned ? ActivationStorage.Int8 : ActivationStorage.UInt8);
             }
         }
 
-        void CheckOutput(string field, int index, int bytes, bool signed)
+        void CheckOutput(string field, int index, int bytes, ActivationStorage want)
         {
             if (index >= engine.OutputCount)
             {
                 throw Fail(field, $"output {index} does not exist; the graph has {engine.OutputCount} outputs.");
             }
             var t = graph.Tensors[graph.Outputs[index]];
-            var want = signed ? ActivationStorage.Int8 : ActivationStorage.UInt8;
             if (t.Format.Storage != want || t.Bytes != bytes)
             {
-                throw Fail(field, $"output {index} ('{t.Name}') is {t.Height}x{t.Width}x{t.Channels} {t.Format} ({t.Bytes} bytes); the tables expect {bytes} bytes of {(signed ? "int8" : "uint8")}.");
+                throw Fail(field, $"output {index} ('{t.Name}') is {t.Height}x{t.Width}x{t.Channels} {t.Format} ({t.Bytes} bytes); the tables expect {bytes} bytes of {want}.");
             }
         }
     }

@@ -17,7 +17,8 @@ internal sealed partial class DetectionJsonContext : JsonSerializerContext;
 /// <summary>JSON of detections (System.Text.Json source generation: NativeAOT-safe). Formatting may use float.</summary>
 public static class DetectionJson
 {
-    private static readonly DetectionJsonContext Indented = new(new JsonSerializerOptions { WriteIndented = true });
+    // a context built from new options does not inherit the attribute's options: repeat them
+    private static readonly DetectionJsonContext Indented = new(new JsonSerializerOptions(DetectionJsonContext.Default.Options) { WriteIndented = true });
 
     public static DetectionJsonDocument ToDocument(DetectionSet set, string? image = null)
     {

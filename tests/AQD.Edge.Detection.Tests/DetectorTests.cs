@@ -56,27 +56,8 @@ public class DetectorTests
         d.Detect(frame, w, h, w * 3);
         var input = d.Engine.Input(0).ToArray();
         var norm = new InputNormalization(SyntheticDetector.Mean, SyntheticDetector.Std, bgr: true);
-        // the README's float formula (half-pixel centres, clamped), in double
-        int ow = SyntheticDetector.Width, oh = SyntheticDetector.Height;
-        var resized = new byte[ow * oh * 3];
-        for (int y = 0; y < oh; y++)
-        {
-            double syf = Math.Max(0, (y + 0.5) * h / oh - 0.5);
-            int y0 = Math.Min((int)syf, h - 1), y1 = Math.Min(y0 + 1, h - 1);
-            double fy = syf - y0;
-            for (int x = 0; x < ow; x++)
-            {
-                double sxf = Math.Max(0, (x + 0.5) * w / ow - 0.5);
-                int x0 = Math.Min((int)sxf, w - 1), x1 = Math.Min(x0 + 1, w - 1);
-                double fx = sxf - x0;
-                for (int c = 0; c < 3; c++)
-                {
-                    double P(int yy, int xx) => frame[(yy * w + xx) * 3 + c];
-                    double v = (P(y0, x0) * (1 - fx) + P(y0, x1) * fx) * (1 - fy) + (P(y1, x0) * (1 - fx) + P(y1, x1) * fx) * fy;
-                    resized[(y * ow + x) * 3 + c] = (byte)Math.Round(v);
-                }
-            }
-        }
+        // the README's float formula (half-pixel centres, clamped), in double, rounded to 8 bits
+        byte[] resized = [.. FloatPreprocess.Resize(frame, w, h, 3, SyntheticDetector.Width, SyntheticDetector.Height).Select(v => (byte)Math.Round(v))];
         var want = norm.Quantize(resized);
         int worst = 0, off = 0;
         for (int i = 0; i < want.Length; i++)

@@ -104,7 +104,7 @@ public class FcosRetinaDecodeTests
             box.Add(Random(rng, g * g * 3 * 4, -128, 127));
             levels.Add(new DetectionLevel
             {
-                Stride = s, GridWidth = g, GridHeight = g, ClassOutput = i, BoxOutput = 3 + i, ClassSigned = true, BoxSigned = true,
+                Stride = s, GridWidth = g, GridHeight = g, ClassOutput = i, BoxOutput = 3 + i, ClassStorage = Kernels.Tensors.ActivationStorage.Int8, BoxSigned = true,
                 ClassThreshold = DetectionTablePreparation.ClassThreshold(DetectionTablePreparation.Sigmoid, clsScale, 0, true, 600),
                 ScoreTable = DetectionTablePreparation.ScoreSigmoid(clsScale, 0, true),
                 BoxTable = DetectionTablePreparation.RetinaDelta(boxScale, 0, true),

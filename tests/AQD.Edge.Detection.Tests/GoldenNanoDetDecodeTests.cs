@@ -1,13 +1,15 @@
 using System.Text.Json;
 using AQD.Edge.Kernels.Detection;
 using AQD.Edge.Kernels.Preparation;
+using AQD.Edge.Kernels.Tensors;
 
 namespace AQD.Edge.Detection.Tests;
 
 /// <summary>
 /// NanoDet-g-416's golden ONNX Runtime outputs (tests/data/models/nanodet-g-416/golden), quantized
-/// the way the int8 blob emits them (cls: uint8, scale 1/256, zero point 0, after the sigmoid; dis:
-/// int8, symmetric scale calibrated as max |logit| / 127 over both photos), decoded by the integer
+/// the way the int8 blob emits them (cls after the sigmoid table: uint8 at scale 1/256 or int16 at
+/// 1/32768 (the bundled blob's choice), zero point 0; dis: int8, symmetric scale calibrated as
+/// max |logit| / 127 over both photos), decoded by the integer
 /// decoder and by the float reference on the same quantized values: same labels in the same order,
 /// boxes within 1 pixel of the original image; and the float reference on the quantized values
 /// finds the golden detections of the README (labels and order).
@@ -16,7 +18,6 @@ public class GoldenNanoDetDecodeTests
 {
     private static readonly int[] Strides = [8, 16, 32];
     private const int RegMax = 10, Classes = 80, Size = 416;
-    private const double ClsScale = 1.0 / 256;
 
     private static readonly Lazy<double> DisScale = new(() =>
         new[] { "dog", "person" }.SelectMany(i => Strides.Select(s => Load(i, "dis", s))).Max(a => a.Max(v => Math.Abs(v))) / 127);
@@ -24,7 +25,15 @@ public class GoldenNanoDetDecodeTests
     private static float[] Load(string image, string kind, int stride)
         => TestData.ReadF32(Path.Combine(TestData.Golden, $"{image}.{kind}_pred_stride_{stride}.f32"));
 
-    internal static DetectionParams Tables(double disScale, int scorePermille = 350) => new()
+    private static double ClsScale(int bits) => bits == 16 ? 1.0 / 32768 : 1.0 / 256;
+
+    private static byte[] QuantizeCls(float[] p, int bits)
+        => bits == 16 ? [.. p.SelectMany(v => BitConverter.GetBytes((short)Math.Clamp(Math.Round(v * 32768), 0, 32767)))] : Quant.UInt8(p, 1.0 / 256);
+
+    private static float[] DequantizeCls(byte[] q, int bits)
+        => bits == 16 ? [.. Enumerable.Range(0, q.Length / 2).Select(i => BitConverter.ToInt16(q, 2 * i) / 32768f)] : Quant.DequantUInt8(q, 1.0 / 256);
+
+    internal static DetectionParams Tables(double disScale, int clsBits, int scorePermille = 350) => new()
     {
         Family = DetectionFamily.Gfl, NumClasses = Classes, InputWidth = Size, InputHeight = Size, RegMax = RegMax,
         ScoreThresholdPermille = scorePermille, IouThresholdPermille = 600, MaxDetections = 100, TopKPerClass = 1000,
@@ -32,8 +41,11 @@ public class GoldenNanoDetDecodeTests
         Levels = [.. Strides.Select((s, i) => new DetectionLevel
         {
             Stride = s, GridWidth = Size / s, GridHeight = Size / s, ClassOutput = i, BoxOutput = 3 + i, BoxSigned = true,
-            ClassThreshold = DetectionTablePreparation.ClassThreshold(x => x, ClsScale, 0, false, scorePermille),
-            ScoreTable = DetectionTablePreparation.ScoreProbability(ClsScale, 0, false),
+            ClassStorage = clsBits == 16 ? ActivationStorage.Int16 : ActivationStorage.UInt8,
+            ClassThreshold = DetectionTablePreparation.ClassThreshold(x => x, ClsScale(clsBits), 0, clsBits == 16 ? ActivationStorage.Int16 : ActivationStorage.UInt8, scorePermille),
+            ScoreTable = clsBits == 16 ? null : DetectionTablePreparation.ScoreProbability(ClsScale(clsBits), 0, false),
+            ScoreMultiplier = clsBits == 16 ? DetectionTablePreparation.LinearScore(ClsScale(clsBits)).Multiplier : 0,
+            ScoreShift = clsBits == 16 ? DetectionTablePreparation.LinearScore(ClsScale(clsBits)).Shift : 0,
             BoxTable = DetectionTablePreparation.GflExp(disScale),
             CenterOffsetQ8 = s * 128,
         })],
@@ -53,16 +65,18 @@ public class GoldenNanoDetDecodeTests
     }
 
     [Theory]
-    [InlineData("dog", 768, 576)]
-    [InlineData("person", 640, 424)]
-    public void IntegerDecodeMatchesTheFloatDecodeOfTheSameQuantizedOutputs(string image, int width, int height)
+    [InlineData("dog", 768, 576, 8)]
+    [InlineData("person", 640, 424, 8)]
+    [InlineData("dog", 768, 576, 16)]
+    [InlineData("person", 640, 424, 16)]
+    public void IntegerDecodeMatchesTheFloatDecodeOfTheSameQuantizedOutputs(string image, int width, int height, int clsBits)
     {
         double disScale = DisScale.Value;
-        var cls = Strides.Select(s => Quant.UInt8(Load(image, "cls", s), ClsScale)).ToArray();
+        var cls = Strides.Select(s => QuantizeCls(Load(image, "cls", s), clsBits)).ToArray();
         var dis = Strides.Select(s => Quant.Int8(Load(image, "dis", s), disScale)).ToArray();
-        var decoder = new DetectionDecoder(Tables(disScale));
+        var decoder = new DetectionDecoder(Tables(disScale, clsBits));
         int n = decoder.Decode(new ArrayOutputs([.. cls, .. dis]));
-        var reference = FloatReference.Decode(Heads, [.. cls.Select(c => Quant.DequantUInt8(c, ClsScale))], [.. dis.Select(d => Quant.DequantInt8(d, disScale))]);
+        var reference = FloatReference.Decode(Heads, [.. cls.Select(c => DequantizeCls(c, clsBits))], [.. dis.Select(d => Quant.DequantInt8(d, disScale))]);
 
         Assert.True(n > 0);
         Assert.Equal(reference.Count, n);
@@ -79,20 +93,22 @@ public class GoldenNanoDetDecodeTests
             Assert.InRange(place.MapY(got.Y1) - want.Y1 * sy, -1, 1);
             Assert.InRange(place.MapX(got.X2) - want.X2 * sx, -1, 1);
             Assert.InRange(place.MapY(got.Y2) - want.Y2 * sy, -1, 1);
-            TestContext.Current.SendDiagnosticMessage($"{image}: {labels[got.ClassId]} {got.Score / 65536.0:F3} " +
+            TestContext.Current.SendDiagnosticMessage($"{image} cls{clsBits}: {labels[got.ClassId]} {got.Score / 65536.0:F3} " +
                 $"[{place.MapX(got.X1)} {place.MapY(got.Y1)} {place.MapX(got.X2)} {place.MapY(got.Y2)}] float [{want.X1 * sx:F1} {want.Y1 * sy:F1} {want.X2 * sx:F1} {want.Y2 * sy:F1}]");
         }
     }
 
     [Theory]
-    [InlineData("dog", 768, 576)]
-    [InlineData("person", 640, 424)]
-    public void QuantizedOutputsStillGiveTheGoldenDetections(string image, int width, int height)
+    [InlineData("dog", 768, 576, 8)]
+    [InlineData("person", 640, 424, 8)]
+    [InlineData("dog", 768, 576, 16)]
+    [InlineData("person", 640, 424, 16)]
+    public void QuantizedOutputsStillGiveTheGoldenDetections(string image, int width, int height, int clsBits)
     {
         double disScale = DisScale.Value;
-        var cls = Strides.Select(s => Quant.UInt8(Load(image, "cls", s), ClsScale)).ToArray();
+        var cls = Strides.Select(s => QuantizeCls(Load(image, "cls", s), clsBits)).ToArray();
         var dis = Strides.Select(s => Quant.Int8(Load(image, "dis", s), disScale)).ToArray();
-        var decoder = new DetectionDecoder(Tables(disScale));
+        var decoder = new DetectionDecoder(Tables(disScale, clsBits));
         int n = decoder.Decode(new ArrayOutputs([.. cls, .. dis]));
         var golden = Golden(image);
         var labels = TestData.CocoLabels();

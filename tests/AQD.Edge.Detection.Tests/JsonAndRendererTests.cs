@@ -25,7 +25,10 @@ public class JsonAndRendererTests
         var back = DetectionJson.Parse(json)!;
         Assert.Equal("dog", back.Detections[0].Label);
         Assert.Equal([1, 2, 3, 4], back.Detections[1].Box);
-        Assert.Contains("\n", DetectionJson.Serialize([DetectionJson.ToDocument(set)], indented: true));
+        string indented = DetectionJson.Serialize([DetectionJson.ToDocument(set)], indented: true);
+        Assert.Contains("\n", indented);
+        Assert.Contains("\"classId\": 16", indented);   // same names as the compact form
+        Assert.Equal(json, DetectionJson.Serialize(DetectionJson.Parse(DetectionJson.Serialize(set, "dog.jpg", indented: true))!));
     }
 
     [Fact]

@@ -45,6 +45,33 @@ public class DetectionSectionTests
     }
 
     [Fact]
+    public void Int16ClassScoresHaveALinearScoreInsteadOfATable()
+    {
+        var p = BlobSamples.DetectionTables();
+        var levels = p.Levels.Select(l => new DetectionLevel
+        {
+            Stride = l.Stride, GridWidth = l.GridWidth, GridHeight = l.GridHeight, ClassOutput = l.ClassOutput, BoxOutput = l.BoxOutput,
+            BoxSigned = true, ClassStorage = Kernels.Tensors.ActivationStorage.Int16, ClassThreshold = 11469,
+            ScoreMultiplier = 1 << 21, ScoreShift = 20, BoxTable = l.BoxTable, CenterOffsetQ8 = l.CenterOffsetQ8,
+        }).ToArray();
+        var wide = new DetectionParams
+        {
+            Family = p.Family, NumClasses = p.NumClasses, InputWidth = p.InputWidth, InputHeight = p.InputHeight, RegMax = p.RegMax,
+            ScoreThresholdPermille = 350, IouThresholdPermille = 600, MaxDetections = 100, TopKPerClass = 1000,
+            Levels = levels, InputSource = p.InputSource, InputTables = p.InputTables,
+        };
+        var bytes = DetectionSection.Write(wide);
+        Assert.Equal(DetectionSection.Write(p).Length - 2 * 1024, bytes.Length);   // no score tables
+        var r = Open(bytes).Detection!;
+        Assert.Equal(Kernels.Tensors.ActivationStorage.Int16, r.Levels[1].ClassStorage);
+        Assert.Null(r.Levels[1].ScoreTable);
+        Assert.Equal(22938, r.Levels[0].Score(11469));    // 11469 / 32768 in Q16
+        Assert.Equal(11469, DetectionDecoder.RawThreshold(r.Levels[0], 350));
+        Put(bytes, LevelsAt + 4 * 9, 0);
+        Assert.Equal("levels[0].scoreMultiplier", Assert.Throws<BlobFormatException>(() => Open(bytes)).Field);
+    }
+
+    [Fact]
     public void BlobsWithoutDetcHaveNoTables()
     {
         Assert.Null(BlobReader.Open(BlobSamples.Minimal(), "m").Detection);
@@ -78,9 +105,11 @@ public class DetectionSectionTests
         Case(b => Put(b, LevelsAt + 64, 8), "levels[1].stride", LevelsAt + 64, "increase");
         Case(b => Put(b, LevelsAt + 4 * 4, 0), "levels[0].boxOutput", LevelsAt + 16, "other than the class output");
         Case(b => Put(b, LevelsAt + 4 * 5, 3), "levels[0].centernessOutput", LevelsAt + 20, "-1 unless fcos");
-        Case(b => Put(b, LevelsAt + 4 * 6, 8), "levels[0].flags", LevelsAt + 24, "bits 0..2");
+        Case(b => Put(b, LevelsAt + 4 * 6, 16), "levels[0].flags", LevelsAt + 24, "bits 0..3");
+        Case(b => Put(b, LevelsAt + 4 * 6, 9), "levels[0].flags", LevelsAt + 24, "exclude each other");
+        Case(b => Put(b, LevelsAt + 4 * 9, 5), "levels[0].scoreMultiplier", LevelsAt + 36, "0 for 8-bit class scores");
         Case(b => Put(b, LevelsAt + 4 * 7, 300), "levels[0].classThreshold", LevelsAt + 28, "0..256");
-        Case(b => Put(b, LevelsAt + 4 * 12, 1), "levels[0].reserved[3]", LevelsAt + 48, "reserved");
+        Case(b => Put(b, LevelsAt + 4 * 12, 1), "levels[0].reserved[1]", LevelsAt + 48, "reserved");
         Case(b => Put(b, TablesAt + 4 * 200, 70000), "levels[0].scoreTable[200]", TablesAt + 800, "0..65536");
         Case(b => Put(b, TablesAt + 1024 + 4 * 3, 65536), "levels[0].boxTable", TablesAt + 1024, "non-increasing");
         Case(b => Put(b, TablesAt + 2048 + 4 * 100, 0), "levels[1].scoreTable", TablesAt + 2048, "non-decreasing");

@@ -251,8 +251,8 @@ public static class ModelVerifier
         return best;
     }
 
-    /// <summary>The real values (NHWC) of an engine tensor.</summary>
-    private static float[] Dequantize(ReadOnlySpan<byte> bytes, GraphTensor t)
+    /// <summary>The real values (NHWC) of an engine tensor (uint8, int8 or int16) with its recorded scale and zero point.</summary>
+    public static float[] Dequantize(ReadOnlySpan<byte> bytes, GraphTensor t)
     {
         float scale = BitConverter.UInt32BitsToSingle(t.ScaleBits);
         int zp = t.Format.ZeroPoint;

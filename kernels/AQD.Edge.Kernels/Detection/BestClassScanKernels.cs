@@ -34,13 +34,13 @@ public sealed class BestClassScanVariant : KernelVariant
 /// <summary>The best-class scan family.</summary>
 public static class BestClassScanKernels
 {
-    public static BestClassScanVariant Scalar { get; } = new("X8BestClassScanScalarX1", KernelIsa.Scalar);
+    public static BestClassScanVariant Scalar { get; } = new("XBestClassScanScalarX1", KernelIsa.Scalar);
 
     public static IReadOnlyList<BestClassScanVariant> Variants { get; } =
     [
         Scalar,
-        new("X8BestClassScanAdvSimdX16", KernelIsa.AdvSimd),
-        new("X8BestClassScanAvx2X32", KernelIsa.Avx2),
+        new("XBestClassScanAdvSimd128", KernelIsa.AdvSimd),
+        new("XBestClassScanAvx2256", KernelIsa.Avx2),
     ];
 
     public static BestClassScanVariant Selected => KernelTable.Select(Variants);

@@ -1,10 +1,13 @@
 // Best-class scan, scalar reference twin.
-// Layout: a score tensor of `rows` rows, row r at element r * rowStride, its classes at
-// [r * rowStride + first, + classes); one byte per element, uint8 (signed = false) or int8
-// (signed = true, two's complement). A row is a hit when its largest raw value is >= threshold
-// (threshold in the element's own domain: 0..256 for uint8, -128..128 for int8; the upper bound
-// means "never"). For a hit the best class is the FIRST index of the maximum (numpy argmax).
-// Order of hits: ascending row. No accumulator, no rounding: comparisons only.
+// Layout: a score tensor of `rows` rows, row r at element r * rowStride, its classes at elements
+// [r * rowStride + first, + classes); elements are uint8, int8 (two's complement bytes) or int16
+// (little-endian, 2 bytes). A row is a hit when its largest raw value is >= threshold (threshold
+// in the element's own range, up to max + 1, which means "never"). For a hit the best class is the
+// FIRST index of the maximum (numpy argmax). Order of hits: ascending row. Comparisons only: no
+// accumulator, no rounding.
+using System.Runtime.InteropServices;
+using AQD.Edge.Kernels.Tensors;
+
 namespace AQD.Edge.Kernels.Detection;
 
 internal static class BestClassScanReference
@@ -22,11 +25,11 @@ internal static class BestClassScanReference
     /// <summary>Appends row <paramref name="r"/> to <paramref name="hits"/> if its best raw value reaches the threshold.</summary>
     public static int TryRow(ReadOnlySpan<byte> scores, in BestClassScanShape s, int r, Span<ScoreHit> hits, int count)
     {
-        var row = scores.Slice(r * s.RowStride + s.First, s.Classes);
-        int best = 0, bestRaw = Raw(row[0], s.Signed);
-        for (int k = 1; k < row.Length; k++)
+        int at = r * s.RowStride + s.First;
+        int best = 0, bestRaw = Raw(scores, s.Storage, at);
+        for (int k = 1; k < s.Classes; k++)
         {
-            int v = Raw(row[k], s.Signed);
+            int v = Raw(scores, s.Storage, at + k);
             if (v > bestRaw)
             {
                 bestRaw = v;
@@ -40,5 +43,11 @@ internal static class BestClassScanReference
         return count;
     }
 
-    public static int Raw(byte b, bool signed) => signed ? (sbyte)b : b;
+    /// <summary>Raw value of element <paramref name="index"/>.</summary>
+    public static int Raw(ReadOnlySpan<byte> scores, ActivationStorage storage, int index) => storage switch
+    {
+        ActivationStorage.Int8 => (sbyte)scores[index],
+        ActivationStorage.Int16 => MemoryMarshal.Cast<byte, short>(scores)[index],
+        _ => scores[index],
+    };
 }

@@ -1,29 +1,35 @@
 // Shape and threshold of one best-class scan (see BestClassScanReference for the layout).
+using AQD.Edge.Kernels.Tensors;
+
 namespace AQD.Edge.Kernels.Detection;
 
-/// <summary>Validated scan geometry: rows x classes inside rows of rowStride bytes, starting at column first.</summary>
+/// <summary>Validated scan geometry: rows x classes inside rows of rowStride elements, starting at column first.</summary>
 public readonly record struct BestClassScanShape
 {
-    public BestClassScanShape(int rows, int classes, int rowStride, int first, bool signed, int threshold)
+    public BestClassScanShape(int rows, int classes, int rowStride, int first, ActivationStorage storage, int threshold)
     {
         if (rows < 0 || classes < 1 || first < 0 || rowStride < first + classes)
         {
             throw new ArgumentException($"BestClassScan: rows {rows}, classes {classes}, first {first}, rowStride {rowStride} do not describe a tensor (classes >= 1, first + classes <= rowStride).");
         }
-        if ((long)rows * rowStride > int.MaxValue)
+        if (storage is not (ActivationStorage.UInt8 or ActivationStorage.Int8 or ActivationStorage.Int16))
         {
-            throw new ArgumentException($"BestClassScan: {rows} rows of {rowStride} bytes exceed 2^31 - 1.");
+            throw new ArgumentException($"BestClassScan: scores must be uint8, int8 or int16, not {storage}.", nameof(storage));
         }
-        int lo = signed ? sbyte.MinValue : byte.MinValue, hi = signed ? sbyte.MaxValue + 1 : byte.MaxValue + 1;
-        if (threshold < lo || threshold > hi)
+        if ((long)rows * rowStride * (storage == ActivationStorage.Int16 ? 2 : 1) > int.MaxValue)
         {
-            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, $"BestClassScan: threshold must lie in [{lo}, {hi}] ({(signed ? "int8" : "uint8")} scores; the upper bound keeps nothing).");
+            throw new ArgumentException($"BestClassScan: {rows} rows of {rowStride} elements exceed 2^31 - 1 bytes.");
+        }
+        var (lo, hi) = Range(storage);
+        if (threshold < lo || threshold > hi + 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, $"BestClassScan: threshold must lie in [{lo}, {hi + 1}] ({storage} scores; the upper bound keeps nothing).");
         }
         Rows = rows;
         Classes = classes;
         RowStride = rowStride;
         First = first;
-        Signed = signed;
+        Storage = storage;
         Threshold = threshold;
     }
 
@@ -31,9 +37,23 @@ public readonly record struct BestClassScanShape
     public int Classes { get; }
     public int RowStride { get; }
     public int First { get; }
-    public bool Signed { get; }
+    public ActivationStorage Storage { get; }
     public int Threshold { get; }
 
+    /// <summary>Bytes per element (1, or 2 for int16).</summary>
+    public int ElementBytes => Storage == ActivationStorage.Int16 ? 2 : 1;
+
+    /// <summary>Whether the threshold lies above every representable value (nothing can pass).</summary>
+    public bool KeepsNothing => Threshold > Range(Storage).Max;
+
     /// <summary>Bytes the score tensor must hold.</summary>
-    public int RequiredBytes => Rows == 0 ? 0 : (Rows - 1) * RowStride + First + Classes;
+    public int RequiredBytes => Rows == 0 ? 0 : ((Rows - 1) * RowStride + First + Classes) * ElementBytes;
+
+    /// <summary>Smallest and largest raw value of a storage.</summary>
+    public static (int Min, int Max) Range(ActivationStorage storage) => storage switch
+    {
+        ActivationStorage.Int8 => (sbyte.MinValue, sbyte.MaxValue),
+        ActivationStorage.Int16 => (short.MinValue, short.MaxValue),
+        _ => (byte.MinValue, byte.MaxValue),
+    };
 }

@@ -4,6 +4,8 @@
 // detections (NonMaxSuppression). Results are Q16 scores and Q8 model-input boxes; map them with
 // ImagePlacement. Scratch (hits, candidates, sort keys, class counters) is sized at construction
 // from the levels' cells and the scan variant is selected there, so Decode allocates nothing.
+using AQD.Edge.Kernels.Tensors;
+
 namespace AQD.Edge.Kernels.Detection;
 
 /// <summary>Gives the decoder the graph outputs by index (implemented by a struct over the engine).</summary>
@@ -59,7 +61,8 @@ public sealed class DetectionDecoder
             DetectionFamily.Fcos => cells * 4,
             _ => cells * p.AnchorsPerCell * 4,
         };
-        return (cells * p.AnchorsPerCell * p.NumClasses, box, p.Family == DetectionFamily.Fcos ? cells : 0);
+        int clsBytes = l.ClassStorage == ActivationStorage.Int16 ? 2 : 1;
+        return (cells * p.AnchorsPerCell * p.NumClasses * clsBytes, box, p.Family == DetectionFamily.Fcos ? cells : 0);
     }
 
     /// <summary>
@@ -93,18 +96,27 @@ public sealed class DetectionDecoder
         }
     }
 
-    /// <summary>Smallest raw class value (in the element's order) whose table score is strictly above the threshold; the top value if none.</summary>
+    /// <summary>
+    /// Smallest raw class value whose score is strictly above the threshold, or the largest value + 1
+    /// if none (scores are non-decreasing in the raw value, so a binary search finds it).
+    /// </summary>
     public static int RawThreshold(DetectionLevel level, int scorePermille)
     {
-        for (int v = 0; v < DetectionParams.TableSize; v++)
+        var (lo, hi) = BestClassScanShape.Range(level.ClassStorage);
+        hi++;
+        while (lo < hi)
         {
-            int raw = DetectionParams.Index(v, level.ClassSigned);
-            if (DetectionFixedPoint.ScoreAbove(level.ScoreTable[(byte)raw], scorePermille))
+            int mid = lo + (hi - lo) / 2;
+            if (DetectionFixedPoint.ScoreAbove(level.Score(mid), scorePermille))
             {
-                return raw;
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
             }
         }
-        return DetectionParams.Index(DetectionParams.TableSize, level.ClassSigned);
+        return lo;
     }
 
     /// <summary>The detections of the last Decode, best first (Q16 scores, Q8 model-input boxes).</summary>
@@ -126,7 +138,7 @@ public sealed class DetectionDecoder
                 throw new ArgumentException($"DetectionDecoder: level {li}: outputs of {cls.Length}/{box.Length}/{ctr.Length} bytes, need {clsBytes}/{boxBytes}/{ctrBytes}.");
             }
             int rows = l.GridWidth * l.GridHeight * p.AnchorsPerCell;
-            var shape = new BestClassScanShape(rows, p.NumClasses, p.NumClasses, 0, l.ClassSigned, thresholds[li]);
+            var shape = new BestClassScanShape(rows, p.NumClasses, p.NumClasses, 0, l.ClassStorage, thresholds[li]);
             int count = scan.Run(cls, shape, hits);
             for (int h = 0; h < count; h++)
             {
@@ -135,7 +147,7 @@ public sealed class DetectionDecoder
                 int cx = (cell % l.GridWidth) * l.Stride * DetectionFixedPoint.OnePixel + l.CenterOffsetQ8;
                 int cy = (cell / l.GridWidth) * l.Stride * DetectionFixedPoint.OnePixel + l.CenterOffsetQ8;
                 ref var c = ref candidates[n++];
-                c.Score = l.ScoreTable[(byte)hit.Raw];
+                c.Score = l.Score(hit.Raw);
                 c.ClassId = hit.ClassId;
                 c.Level = li;
                 c.Row = hit.Row;

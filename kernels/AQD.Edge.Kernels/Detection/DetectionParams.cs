@@ -1,6 +1,8 @@
 // The whole decode description of a detector (the DETC section's content, see docs/blob-format.md):
 // family, thresholds, limits, per-level tables, and the input quantization of the preprocessing.
 // Validate() states every rule; errors name the field path ("levels[1].stride") as ParamName.
+using AQD.Edge.Kernels.Tensors;
+
 namespace AQD.Edge.Kernels.Detection;
 
 /// <summary>Integer decode parameters of a detector.</summary>
@@ -78,13 +80,26 @@ public sealed class DetectionParams
             Rule(l.BoxOutput is >= 0 and < 4096 && l.BoxOutput != l.ClassOutput, p + "boxOutput", l.BoxOutput, "a graph output index other than the class output");
             Rule(Family == DetectionFamily.Fcos ? l.CenternessOutput is >= 0 and < 4096 : l.CenternessOutput == -1, p + "centernessOutput", l.CenternessOutput,
                 Family == DetectionFamily.Fcos ? "a graph output index" : "-1 unless fcos");
-            int lo = l.ClassSigned ? sbyte.MinValue : byte.MinValue;
-            Rule(l.ClassThreshold >= lo && l.ClassThreshold <= lo + 256, p + "classThreshold", l.ClassThreshold, $"{lo}..{lo + 256}");
+            Rule(l.ClassStorage is ActivationStorage.UInt8 or ActivationStorage.Int8 or ActivationStorage.Int16, p + "flags", (int)l.ClassStorage, "class scores uint8, int8 or int16");
+            var (lo, hi) = BestClassScanShape.Range(l.ClassStorage);
+            Rule(l.ClassThreshold >= lo && l.ClassThreshold <= hi + 1, p + "classThreshold", l.ClassThreshold, $"{lo}..{hi + 1}");
             Rule(l.CenterOffsetQ8 >= 0 && l.CenterOffsetQ8 <= l.Stride * DetectionFixedPoint.OnePixel, p + "centerOffsetQ8", l.CenterOffsetQ8, "0..stride * 256");
-            Table(l.ScoreTable, p + "scoreTable", 0, DetectionFixedPoint.ScoreOne);
-            for (int v = 1; v < TableSize; v++)
+            if (l.ClassStorage == ActivationStorage.Int16)
             {
-                Rule(l.ScoreTable[(byte)Index(v, l.ClassSigned)] >= l.ScoreTable[(byte)Index(v - 1, l.ClassSigned)], p + "scoreTable", v, "non-decreasing in raw value order");
+                Rule(l.ScoreTable is null, p + "scoreTable", 0, "absent for int16 class scores");
+                Rule(l.ScoreMultiplier is >= 1 and <= 1 << 30, p + "scoreMultiplier", l.ScoreMultiplier, "1..2^30 for int16 class scores");
+                Rule(l.ScoreShift is >= 0 and <= 40, p + "scoreShift", l.ScoreShift, "0..40 for int16 class scores");
+            }
+            else
+            {
+                Rule(l.ScoreMultiplier == 0, p + "scoreMultiplier", l.ScoreMultiplier, "0 for 8-bit class scores");
+                Rule(l.ScoreShift == 0, p + "scoreShift", l.ScoreShift, "0 for 8-bit class scores");
+                bool signed = l.ClassStorage == ActivationStorage.Int8;
+                Table(l.ScoreTable, p + "scoreTable", 0, DetectionFixedPoint.ScoreOne);
+                for (int v = 1; v < TableSize; v++)
+                {
+                    Rule(l.ScoreTable![(byte)Index(v, signed)] >= l.ScoreTable[(byte)Index(v - 1, signed)], p + "scoreTable", v, "non-decreasing in raw value order");
+                }
             }
             switch (Family)
             {

@@ -1,4 +1,5 @@
 using AQD.Edge.Kernels.Detection;
+using AQD.Edge.Kernels.Tensors;
 
 namespace AQD.Edge.Kernels.Preparation;
 
@@ -53,17 +54,37 @@ public static class DetectionTablePreparation
     /// decides; the value past the top when none is.
     /// </summary>
     public static int ClassThreshold(Func<double, double> f, double scale, int zeroPoint, bool signed, int permille)
+        => ClassThreshold(f, scale, zeroPoint, signed ? ActivationStorage.Int8 : ActivationStorage.UInt8, permille);
+
+    /// <summary>The same for any class storage (uint8, int8, int16).</summary>
+    public static int ClassThreshold(Func<double, double> f, double scale, int zeroPoint, ActivationStorage storage, int permille)
     {
         CheckScale(scale);
-        for (int v = 0; v < DetectionParams.TableSize; v++)
+        var (lo, hi) = BestClassScanShape.Range(storage);
+        for (int q = lo; q <= hi; q++)
         {
-            int q = DetectionParams.Index(v, signed);
             if ((float)f((float)(scale * (q - zeroPoint))) > permille / 1000f)
             {
                 return q;
             }
         }
-        return DetectionParams.Index(DetectionParams.TableSize, signed);
+        return hi + 1;
+    }
+
+    /// <summary>
+    /// int16 probability scores (zero point 0): multiplier and shift with raw * M / 2^S = raw * scale * 65536
+    /// (S = 20; exact for power-of-two scales such as 2^-15).
+    /// </summary>
+    public static (int Multiplier, int Shift) LinearScore(double scale)
+    {
+        CheckScale(scale);
+        const int shift = 20;
+        double m = Math.Round(scale * DetectionFixedPoint.ScoreOne * (1 << shift));
+        if (m < 1 || m > 1 << 30)
+        {
+            throw new ArgumentException($"detection tables: int16 score scale {scale} gives multiplier {m} outside 1..2^30.", nameof(scale));
+        }
+        return ((int)m, shift);
     }
 
     /// <summary>

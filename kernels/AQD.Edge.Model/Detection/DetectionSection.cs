@@ -6,13 +6,15 @@
 //   input     4 x i32   inputSource[0..3] (entries past inputChannels are 0)
 //            inputChannels x 256 x i32   inputTables
 //   levels   levelCount x 16 x i32   stride, gridWidth, gridHeight, classOutput, boxOutput,
-//                       centernessOutput, flags (bit 0 class int8, 1 box int8, 2 centerness int8),
-//                       classThreshold, centerOffsetQ8, reserved x 7 (0)
-//   tables   per level: scoreTable[256], boxTable[256], boxExpTable[256] (retinanet),
+//                       centernessOutput, flags (bit 0 class int8, 1 box int8, 2 centerness int8,
+//                       3 class int16), classThreshold, centerOffsetQ8, scoreMultiplier,
+//                       scoreShift (int16 class scores; 0 otherwise), reserved x 5 (0)
+//   tables   per level: scoreTable[256] (8-bit class scores), boxTable[256], boxExpTable[256] (retinanet),
 //                       centernessTable[256] (fcos), anchors[2 x anchorsPerCell] (retinanet)
 // The length must be exactly what the counts give. Rules: DetectionParams.Validate.
 using System.Buffers.Binary;
 using AQD.Edge.Kernels.Detection;
+using AQD.Edge.Kernels.Tensors;
 using AQD.Edge.Model.Container;
 
 namespace AQD.Edge.Model.Detection;
@@ -36,7 +38,7 @@ public static class DetectionSection
     private static readonly string[] LevelFields =
     [
         "stride", "gridWidth", "gridHeight", "classOutput", "boxOutput", "centernessOutput", "flags", "classThreshold",
-        "centerOffsetQ8", "reserved[0]", "reserved[1]", "reserved[2]", "reserved[3]", "reserved[4]", "reserved[5]", "reserved[6]",
+        "centerOffsetQ8", "scoreMultiplier", "scoreShift", "reserved[0]", "reserved[1]", "reserved[2]", "reserved[3]", "reserved[4]",
     ];
 
     /// <summary>The section bytes of validated parameters.</summary>
@@ -60,12 +62,17 @@ public static class DetectionSection
         }
         foreach (var l in p.Levels)
         {
-            int flags = (l.ClassSigned ? 1 : 0) | (l.BoxSigned ? 2 : 0) | (l.CenternessSigned ? 4 : 0);
-            ints.AddRange([l.Stride, l.GridWidth, l.GridHeight, l.ClassOutput, l.BoxOutput, l.CenternessOutput, flags, l.ClassThreshold, l.CenterOffsetQ8, 0, 0, 0, 0, 0, 0, 0]);
+            int flags = (l.ClassStorage == ActivationStorage.Int8 ? 1 : 0) | (l.BoxSigned ? 2 : 0) | (l.CenternessSigned ? 4 : 0)
+                | (l.ClassStorage == ActivationStorage.Int16 ? 8 : 0);
+            ints.AddRange([l.Stride, l.GridWidth, l.GridHeight, l.ClassOutput, l.BoxOutput, l.CenternessOutput, flags, l.ClassThreshold, l.CenterOffsetQ8,
+                l.ScoreMultiplier, l.ScoreShift, 0, 0, 0, 0, 0]);
         }
         foreach (var l in p.Levels)
         {
-            ints.AddRange(l.ScoreTable);
+            if (l.ScoreTable is not null)
+            {
+                ints.AddRange(l.ScoreTable);
+            }
             ints.AddRange(l.BoxTable);
             if (p.Family == DetectionFamily.RetinaNet)
             {
@@ -199,18 +206,19 @@ public static class DetectionSection
             {
                 records[i][f] = Next($"levels[{i}].{LevelFields[f]}");
             }
-            for (int f = 9; f < LevelInts; f++)
+            for (int f = 11; f < LevelInts; f++)
             {
                 Check(records[i][f] == 0, $"levels[{i}].{LevelFields[f]}", $"reserved field holds {records[i][f]}; must be 0.");
             }
-            Check((records[i][6] & ~7) == 0, $"levels[{i}].flags", $"flags 0x{records[i][6]:X}; only bits 0..2 are defined.");
+            Check((records[i][6] & ~15) == 0 && (records[i][6] & 9) != 9, $"levels[{i}].flags", $"flags 0x{records[i][6]:X}; only bits 0..3 are defined, and bits 0 (int8) and 3 (int16) exclude each other.");
         }
         var levels = new DetectionLevel[levelCount];
         for (int i = 0; i < levelCount; i++)
         {
             var r = records[i];
             string p = $"levels[{i}].";
-            var score = Table(p + "scoreTable", T);
+            bool wide = (r[6] & 8) != 0;
+            var score = wide ? null : Table(p + "scoreTable", T);
             var box = Table(p + "boxTable", T);
             var exp = family == DetectionFamily.RetinaNet ? Table(p + "boxExpTable", T) : null;
             var ctr = family == DetectionFamily.Fcos ? Table(p + "centernessTable", T) : null;
@@ -218,8 +226,9 @@ public static class DetectionSection
             levels[i] = new DetectionLevel
             {
                 Stride = r[0], GridWidth = r[1], GridHeight = r[2], ClassOutput = r[3], BoxOutput = r[4], CenternessOutput = r[5],
-                ClassSigned = (r[6] & 1) != 0, BoxSigned = (r[6] & 2) != 0, CenternessSigned = (r[6] & 4) != 0,
-                ClassThreshold = r[7], CenterOffsetQ8 = r[8],
+                ClassStorage = wide ? ActivationStorage.Int16 : (r[6] & 1) != 0 ? ActivationStorage.Int8 : ActivationStorage.UInt8,
+                BoxSigned = (r[6] & 2) != 0, CenternessSigned = (r[6] & 4) != 0,
+                ClassThreshold = r[7], CenterOffsetQ8 = r[8], ScoreMultiplier = r[9], ScoreShift = r[10],
                 ScoreTable = score, BoxTable = box, BoxExpTable = exp, CenternessTable = ctr, Anchors = anc,
             };
         }

@@ -76,7 +76,7 @@ public class DetectorFormsTests(ITestOutputHelper output)
         Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime cross-checks run on x64 only.");
         var onnx = HeadNet();
         var images = CalibrationImages.List(FloatImportTests.ImageFolder());
-        var result = FloatOnnxPacker.Pack(onnx, new FloatPackOptions { Images = images, Normalization = Norm });
+        var result = FloatOnnxPacker.Pack(onnx, new FloatPackOptions { Images = images, Normalization = Norm, SigmoidBits = 16 });
         var reader = BlobReader.Open(result.Packed.Blob, "headnet.aqd");
         using var engine = InferenceEngine.Load(reader);
         var graph = engine.Graph;
@@ -108,11 +108,7 @@ public class DetectorFormsTests(ITestOutputHelper output)
                 {
                     reference = OnnxLayout.ChwToHwc<float>(reference, t.Height, t.Width, t.Channels);
                 }
-                float scale = BitConverter.UInt32BitsToSingle(t.ScaleBits);
-                var bytes = engine.Output(o);
-                float[] ours = t.Format.Storage == ActivationStorage.Int16
-                    ? [.. MemoryMarshal.Cast<byte, short>(bytes).ToArray().Select(v => scale * v)]
-                    : [.. bytes.ToArray().Select(v => scale * (v - t.Format.ZeroPoint))];
+                var ours = AQD.Edge.PackModel.ModelVerifier.Dequantize(engine.Output(o), t);
                 var (sqnr, cos) = FloatImportTests.Agreement(reference, ours);
                 output.WriteLine($"{Path.GetFileName(photo),-12} {names[o],-7} {t.Format,-14} cosine {cos:F5}, SQNR {sqnr:F1} dB");
                 Assert.True(cos > 0.99 && sqnr > 20, $"{Path.GetFileName(photo)} {names[o]}: cosine {cos:F5}, SQNR {sqnr:F1} dB");

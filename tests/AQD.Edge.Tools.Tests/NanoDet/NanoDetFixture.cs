@@ -6,8 +6,11 @@ namespace AQD.Edge.Tools.Tests.NanoDet;
 
 /// <summary>
 /// Packs the real NanoDet-g-416 (tests/data/models/nanodet-g-416) once per test class through the
-/// pack-model CLI: int8, calibrated (minmax) on the seven repository photos (copied into one folder),
-/// NanoDet preprocessing (BGR, mean/std folded into the blob input) and detector metadata.
+/// pack-model CLI, int8, calibrated (minmax) on the seven repository photos (copied into one folder),
+/// with NanoDet's preprocessing (BGR, mean/std folded into the blob input's quantization), twice:
+/// <see cref="Demo"/> as tools/pack-model/examples/pack-nanodet.sh packs the device blob (uint8 1/256
+/// class scores, detector metadata, DETC decode tables) and <see cref="Fine"/> with int16 class scores
+/// (<c>--sigmoid-bits 16</c>, no detector tables).
 /// </summary>
 public sealed class NanoDetFixture : IDisposable
 {
@@ -15,45 +18,55 @@ public sealed class NanoDetFixture : IDisposable
 
     private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("nanodet-test");
 
+    /// <summary>One packed blob: its file, bytes, reader and the CLI's exit code and messages.</summary>
+    public sealed record Packed(string Path, int ExitCode, string Log, byte[] Bytes, BlobReader? Reader);
+
     public NanoDetFixture()
     {
         if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
+            Demo = Fine = new Packed("", -1, "x64 only", [], null);
             return;   // the tests skip themselves: ONNX Runtime cross-checks run on x64 only
         }
-        string models = Path.Combine(Path.GetDirectoryName(FloatImportTests.ImageFolder())!, "models", "nanodet-g-416");
-        OnnxPath = Path.Combine(models, "model.onnx");
-        LabelsPath = Path.Combine(models, "coco.names");
+        string models = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(FloatImportTests.ImageFolder())!, "models", "nanodet-g-416");
+        OnnxPath = System.IO.Path.Combine(models, "model.onnx");
+        LabelsPath = System.IO.Path.Combine(models, "coco.names");
         Photos = [.. ResNet.ResNet18Tests.Photos()];
-        string images = Path.Combine(dir.FullName, "images");
+        string images = System.IO.Path.Combine(dir.FullName, "images");
         Directory.CreateDirectory(images);
         foreach (var p in Photos)
         {
-            File.Copy(p, Path.Combine(images, Path.GetFileName(p)));
+            File.Copy(p, System.IO.Path.Combine(images, System.IO.Path.GetFileName(p)));
         }
         ImagesFolder = images;
-        BlobPath = Path.Combine(dir.FullName, "nanodet-g-416-int8.aqd");
-        var (code, stdout, stderr) = PackModelCliRunner.Run("pack", OnnxPath, "-o", BlobPath, "--calibrate", images,
-            "--bgr", "--mean", Mean, "--std", Std, "--labels", LabelsPath, "--name", "nanodet-g-416",
-            "--detector", "nanodet", "--strides", "8,16,32", "--reg-max", "10", "--score-threshold", "350", "--iou-threshold", "600", "--max-detections", "100");
-        PackLog = stdout + stderr;
-        PackExitCode = code;
-        if (code == 0)
+        Demo = Pack("nanodet-g-416-int8.aqd", "--labels", LabelsPath, "--name", "nanodet-g-416", "--detector", "nanodet", "--strides", "8,16,32",
+            "--reg-max", "10", "--score-threshold", "350", "--iou-threshold", "600", "--max-detections", "100");
+        Fine = Pack("nanodet-g-416-int8-fine.aqd", "--labels", LabelsPath, "--sigmoid-bits", "16");
+    }
+
+    private Packed Pack(string file, params string[] extra)
+    {
+        string path = System.IO.Path.Combine(dir.FullName, file);
+        var (code, stdout, stderr) = PackModelCliRunner.Run(["pack", OnnxPath, "-o", path, "--calibrate", ImagesFolder,
+            "--bgr", "--mean", Mean, "--std", Std, .. extra]);
+        if (code != 0)
         {
-            Blob = File.ReadAllBytes(BlobPath);
-            Reader = BlobReader.Open(Blob, "nanodet-g-416-int8.aqd");
+            return new Packed(path, code, stdout + stderr, [], null);
         }
+        var bytes = File.ReadAllBytes(path);
+        return new Packed(path, code, stdout + stderr, bytes, BlobReader.Open(bytes, file));
     }
 
     public string OnnxPath { get; } = "";
     public string LabelsPath { get; } = "";
     public string ImagesFolder { get; } = "";
-    public string BlobPath { get; } = "";
     public IReadOnlyList<string> Photos { get; } = [];
-    public int PackExitCode { get; } = -1;
-    public string PackLog { get; } = "";
-    public byte[] Blob { get; } = [];
-    public BlobReader? Reader { get; }
+
+    /// <summary>The device configuration (uint8 class scores, DETC).</summary>
+    public Packed Demo { get; }
+
+    /// <summary>int16 class scores (the raw outputs' fidelity check).</summary>
+    public Packed Fine { get; }
 
     public void Dispose()
     {

@@ -73,7 +73,21 @@ public static class DetectionTablesBuilder
             int ctr = family == DetectionFamily.Fcos ? Find(graph, gw * gh, 1, "centerness", s, used) : -1;
             var (clsT, clsScale) = Output(graph, cls);
             var (boxT, boxScale) = Output(graph, box);
-            bool cs = clsT.Format.Storage == ActivationStorage.Int8, bs = boxT.Format.Storage == ActivationStorage.Int8;
+            var cs = clsT.Format.Storage;
+            bool bs = boxT.Format.Storage == ActivationStorage.Int8;
+            if (boxT.Format.Storage == ActivationStorage.Int16)
+            {
+                throw new OnnxImportException($"output {box} ('{boxT.Name}'): int16 box outputs are not supported (uint8 / int8).");
+            }
+            int scoreMultiplier = 0, scoreShift = 0;
+            if (cs == ActivationStorage.Int16)
+            {
+                if (logits || clsT.Format.ZeroPoint != 0)
+                {
+                    throw new OnnxImportException($"output {cls} ('{clsT.Name}'): int16 class scores must be probabilities (after the graph's sigmoid) with zero point 0.");
+                }
+                (scoreMultiplier, scoreShift) = DetectionTablePreparation.LinearScore(clsScale);
+            }
             int[]? ctrTable = null;
             bool ctrSigned = false;
             if (ctr >= 0)
@@ -102,9 +116,10 @@ public static class DetectionTablesBuilder
             {
                 Stride = s, GridWidth = gw, GridHeight = gh,
                 ClassOutput = cls, BoxOutput = box, CenternessOutput = ctr,
-                ClassSigned = cs, BoxSigned = bs, CenternessSigned = ctrSigned,
+                ClassStorage = cs, BoxSigned = bs, CenternessSigned = ctrSigned,
                 ClassThreshold = DetectionTablePreparation.ClassThreshold(scoreFunction, clsScale, clsT.Format.ZeroPoint, cs, o.ScoreThresholdPermille),
-                ScoreTable = DetectionTablePreparation.Score(scoreFunction, clsScale, clsT.Format.ZeroPoint, cs),
+                ScoreTable = cs == ActivationStorage.Int16 ? null : DetectionTablePreparation.Score(scoreFunction, clsScale, clsT.Format.ZeroPoint, cs == ActivationStorage.Int8),
+                ScoreMultiplier = scoreMultiplier, ScoreShift = scoreShift,
                 BoxTable = family switch
                 {
                     DetectionFamily.Gfl => DetectionTablePreparation.GflExp(boxScale),
@@ -217,9 +232,9 @@ public static class DetectionTablesBuilder
     {
         var t = g.Tensors[g.Outputs[index]];
         double scale = BitConverter.UInt32BitsToSingle(t.ScaleBits);
-        if (!(scale > 0) || t.Format.Storage is not (ActivationStorage.UInt8 or ActivationStorage.Int8))
+        if (!(scale > 0) || t.Format.Storage is not (ActivationStorage.UInt8 or ActivationStorage.Int8 or ActivationStorage.Int16))
         {
-            throw new OnnxImportException($"output {index} ('{t.Name}'): {t.Format} with scale {scale}; detection heads must be uint8 / int8 with a positive scale.");
+            throw new OnnxImportException($"output {index} ('{t.Name}'): {t.Format} with scale {scale}; detection heads must be uint8 / int8 (int16 for class probabilities) with a positive scale.");
         }
         return (t, scale);
     }

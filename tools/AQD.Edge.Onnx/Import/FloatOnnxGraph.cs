@@ -336,8 +336,7 @@ public sealed class FloatOnnxGraph
         long[]? sizes = OnnxNodes.Ints(n, "split");
         if (ins.Length > 1 && ins[1].Length > 0)
         {
-            var t = Constant(n, ins[1]);
-            sizes = t.Int64Data.Count > 0 ? [.. t.Int64Data] : [.. Enumerable.Range(0, t.RawData.Length / 8).Select(i => BitConverter.ToInt64(t.RawData.Span.Slice(i * 8, 8)))];
+            sizes = OnnxTensorData.Integers(Constant(n, ins[1]));
         }
         int parts = n.Output.Count;
         if (sizes is null)
@@ -367,8 +366,7 @@ public sealed class FloatOnnxGraph
         }
         if (ins.Length > 3 && ins[3].Length > 0)
         {
-            var t = Constant(n, ins[3]);
-            long[] sizes = t.Int64Data.Count > 0 ? [.. t.Int64Data] : [.. Enumerable.Range(0, t.RawData.Length / 8).Select(i => BitConverter.ToInt64(t.RawData.Span.Slice(i * 8, 8)))];
+            long[] sizes = OnnxTensorData.Integers(Constant(n, ins[3]));
             if (sizes.Length != 4 || sizes.Skip(2).Any(v => v < 1 || v > 1 << 15))
             {
                 throw new OnnxImportException($"node '{n.Name}' (Resize): sizes must be [N, C, H, W] with H, W in [1, 32768]; got [{string.Join(", ", sizes)}].");

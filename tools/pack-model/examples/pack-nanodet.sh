@@ -3,8 +3,8 @@
 # tests/data/models/nanodet-g-416 (see its README): int8, calibrated (minmax) with ONNX Runtime on the
 # repository photos tests/data/images (including images/more: seven photos), NanoDet's preprocessing
 # (BGR, stretch to 416x416, mean/std folded into the blob input's quantization) and the detector
-# metadata (labels, strides, reg_max, thresholds). Then validates the blob with `inspect` and compares it
-# with the float model with `verify`. Run from anywhere: paths are relative to the repository root.
+# metadata (labels, strides, reg_max, thresholds) and the DETC decode tables pack adds for detectors.
+# Then validates the blob with `inspect` and compares it with the float model with `verify`. Run from anywhere: paths are relative to the repository root.
 #
 #   bash tools/pack-model/examples/pack-nanodet.sh [output.aqd]
 set -euo pipefail
@@ -25,4 +25,7 @@ pack_model pack "$model/model.onnx" -o "$out" --name nanodet-g-416 --labels "$mo
     --detector nanodet --strides 8,16,32 --reg-max 10 \
     --score-threshold 350 --iou-threshold 600 --max-detections 100
 pack_model inspect "$out"
-pack_model verify "$out" --reference "$model/model.onnx" --images "$photos"
+# The class scores are uint8 at 1/256 (what the detection decoder reads): most background scores are far
+# below one step, so their cosine against the float model is ~0.96 (stride 8) although the logits agree to
+# 0.9999 (tools/pack-model/README.md); the box outputs and every inner layer stay above 0.99.
+pack_model verify "$out" --reference "$model/model.onnx" --images "$photos" --min-cosine 0.95 --min-sqnr 10
