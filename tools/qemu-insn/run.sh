@@ -15,19 +15,21 @@
 # private mount namespace (unshare -m, needs root). ISA features come from AT_HWCAP, which qemu sets
 # from -cpu. Counts are deterministic (not timings), so one run per point is enough.
 #
-# Usage: tools/qemu-insn/run.sh [--models "resnet18 nanodet fcos"] [--bits "8 4 3 2"] [--cpus "cortex-a72 cortex-a76"] [--n N]
+# Usage: tools/qemu-insn/run.sh [--models "resnet18 nanodet fcos"] [--bits "8 4 3 2"] [--cpus "cortex-a72 cortex-a76"] [--n N] [--no-float]
+# (--no-float skips ONNX Runtime float, the slowest runs under qemu.)
 # Writes results/insn-latest.md (and results/insn-<UTC time>.md). Environment: AQD_ARM64_ROOT
 # (qemu -L library root; default artifacts/cache/arm64root, else /usr/aarch64-linux-gnu).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
-models="resnet18 nanodet fcos"; bits="8 4 3 2"; cpus="cortex-a72 cortex-a76"; n=1
+models="resnet18 nanodet fcos"; bits="8 4 3 2"; cpus="cortex-a72 cortex-a76"; n=1; float=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --models) models="$2"; shift 2;;
     --bits) bits="$2"; shift 2;;
     --cpus) cpus="$2"; shift 2;;
     --n) n="$2"; shift 2;;
+    --no-float) float=0; shift;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -71,7 +73,7 @@ table="$work/insn-$stamp.md"
 {
   echo "## ARM64 instructions per inference (qemu $(qemu-aarch64 --version | head -1 | awk '{print $3}') TCG plugin, $(date -u '+%Y-%m-%d %H:%M') UTC)"
   echo
-  echo "- command: \`tools/qemu-insn/run.sh --models \"$models\" --bits \"$bits\" --cpus \"$cpus\" --n $n\`"
+  echo "- command: \`tools/qemu-insn/run.sh --models \"$models\" --bits \"$bits\" --cpus \"$cpus\" --n $n$([[ $float == 0 ]] && echo " --no-float")\`"
   echo "- per inference = (count(2N) - count(N)) / N with N = $n, 1 thread; runner: NativeAOT linux-arm64 ($runner); ONNX Runtime $(basename "$(ls -d ~/.nuget/packages/microsoft.ml.onnxruntime/*/ | tail -1)") linux-arm64"
   echo "- MACs: our engine's count for the network (conv + depthwise); vs ORT int8 = instructions / ORT int8 instructions on the same CPU; vs our int8 = instructions / our 8-bit instructions"
   echo
@@ -90,7 +92,7 @@ for cpu in $cpus; do
       if [[ -f "$work/models/$name-M${b}F8L8.aqd" ]]; then variants+=("aqd:$work/models/$name-M${b}F8L8.aqd:M${b}F8L8"); fi
     done
     if [[ -f "$work/models/$name-int8-qdq.onnx" ]]; then variants+=("ort:$work/models/$name-int8-qdq.onnx:int8 QDQ"); fi
-    variants+=("ort:$work/models/$name-float.onnx:float")
+    if [[ "$float" == 1 ]]; then variants+=("ort:$work/models/$name-float.onnx:float"); fi
     for v in "${variants[@]}"; do
       IFS=: read -r engine file label <<<"$v"
       c1="$(count "$cpu" "$engine" "$file" "$n")"
