@@ -20,6 +20,7 @@ internal sealed class FramePreprocessor
     private readonly InputQuantize quantize;
     private readonly byte[] canvas;
     private readonly byte[]? gray;
+    private readonly BilinearVariant bilinear = BilinearKernels.Selected;
     private int frameWidth, frameHeight;
     private ImagePlacement placement;
     private BilinearParams? resize;
@@ -66,7 +67,7 @@ internal sealed class FramePreprocessor
             frame = packed;
         }
         var target = policy == ResizePolicy.Stretch ? canvas.AsSpan() : resized.AsSpan();
-        BilinearKernels.Run(resize!, frame[..(width * height * 3)], target);
+        bilinear.Run(resize!, frame[..(width * height * 3)], target);
         if (policy != ResizePolicy.Stretch)
         {
             Compose();

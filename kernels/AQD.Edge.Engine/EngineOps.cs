@@ -28,6 +28,7 @@ internal abstract class EngineOp
     public abstract void Run(byte[] arena);
 
     protected static Span<sbyte> S(Span<byte> b) => MemoryMarshal.Cast<byte, sbyte>(b);
+    protected static Span<short> H(Span<byte> b) => MemoryMarshal.Cast<byte, short>(b);
     protected static bool Signed(ActivationFormat f) => f.Storage == ActivationStorage.Int8;
 }
 
@@ -80,13 +81,27 @@ internal sealed class AddOp(QuantizedAddParams p, QuantizedAddVariant variant) :
 {
     public override void Run(byte[] arena)
     {
-        if (Signed(p.Output))
+        Span<byte> a = Inputs[0].In(arena), b = Inputs[1].In(arena), o = Output.In(arena);
+        switch (p.A.Storage, p.B.Storage, p.Output.Storage)
         {
-            variant.Run<sbyte, sbyte, sbyte>(p, S(Inputs[0].In(arena)), S(Inputs[1].In(arena)), S(Output.In(arena)));
-        }
-        else
-        {
-            variant.Run<byte, byte, byte>(p, Inputs[0].In(arena), Inputs[1].In(arena), Output.In(arena));
+            case (ActivationStorage.Int8, _, _):
+                variant.Run<sbyte, sbyte, sbyte>(p, S(a), S(b), S(o));
+                break;
+            case (ActivationStorage.Int16, ActivationStorage.Int16, _):
+                variant.Run<short, short, short>(p, H(a), H(b), H(o));
+                break;
+            case (ActivationStorage.Int16, _, _):
+                variant.Run<short, byte, short>(p, H(a), b, H(o));
+                break;
+            case (_, ActivationStorage.Int16, _):
+                variant.Run<byte, short, short>(p, a, H(b), H(o));
+                break;
+            case (_, _, ActivationStorage.Int16):
+                variant.Run<byte, byte, short>(p, a, b, H(o));
+                break;
+            default:
+                variant.Run<byte, byte, byte>(p, a, b, o);
+                break;
         }
     }
 }
@@ -191,4 +206,10 @@ internal sealed class LookupTableOp(LookupTable table, LookupTableVariant varian
 internal sealed class ChannelShuffleOp(ChannelShuffleParams p) : EngineOp
 {
     public override void Run(byte[] arena) => ChannelShuffle.Run<byte>(p, Inputs[0].In(arena), Output.In(arena));
+}
+
+/// <summary>Format conversion with rescaling (any activation format to any other), on raw bytes.</summary>
+internal sealed class RequantizeOp(RequantizeParams p, RequantizeVariant variant) : EngineOp
+{
+    public override void Run(byte[] arena) => variant.Run(p, Inputs[0].In(arena), Output.In(arena));
 }

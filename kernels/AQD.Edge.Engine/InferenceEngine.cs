@@ -316,7 +316,7 @@ internal static class OpFactory
                 {
                     var b = t[op.Inputs[1]];
                     var q = new QuantizedAddParams(x.Format, b.Format, y.Format, p[0], new ChannelRequant(p[1], p[2]),
-                        new ChannelRequant(p[3], p[4]), new ChannelRequant(p[5], p[6]), p[7] == 1, checked((int)y.Bytes));
+                        new ChannelRequant(p[3], p[4]), new ChannelRequant(p[5], p[6]), p[7] == 1, checked(y.Height * y.Width * y.Channels));
                     return new AddOp(q, QuantizedAddKernels.Selected);
                 }
                 case GraphOpType.MaxPool:
@@ -335,6 +335,9 @@ internal static class OpFactory
                     return new NearestUpsample2xOp(new NearestUpsample2xParams(1, x.Height, x.Width, x.Format.PixelBytes(x.Channels)));
                 case GraphOpType.Concat:
                     return new ConcatOp(new ConcatChannelsParams(y.Height * y.Width, [.. op.Inputs.Select(i => t[i].Channels)]));
+                case GraphOpType.Requantize:
+                    return new RequantizeOp(new RequantizeParams(x.Format, y.Format, new ChannelRequant(p[0], p[1]), x.Height * x.Width, x.Channels),
+                        RequantizeKernels.Selected);
                 case GraphOpType.LookupTable:
                     return new LookupTableOp(LookupTableFromBlock(p, x.Format, y.Format), LookupTableKernels.Selected);
                 case GraphOpType.ChannelSlice:

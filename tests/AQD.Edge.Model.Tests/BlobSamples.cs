@@ -1,3 +1,4 @@
+using AQD.Edge.Kernels.Detection;
 using AQD.Edge.Kernels.Conv;
 using AQD.Edge.Kernels.Depthwise;
 using AQD.Edge.Kernels.FixedPoint;
@@ -129,7 +130,44 @@ internal static class BlobSamples
         yield return ("detector", DetectorBlob());
         yield return ("unusual", Unusual());
         yield return ("graph", GraphBlob());
+        yield return ("detection", DetectionBlob());
         yield return ("graph-head", GraphHeadBlob());
+    }
+
+    /// <summary>A two-level GFL (NanoDet-style) DETC section for 8 classes at 64 x 64, BGR input tables.</summary>
+    public static DetectionParams DetectionTables(DetectionFamily family = DetectionFamily.Gfl) => new()
+    {
+        Family = family, NumClasses = 8, InputWidth = 64, InputHeight = 64,
+        RegMax = family == DetectionFamily.Gfl ? 7 : 0, AnchorsPerCell = family == DetectionFamily.RetinaNet ? 2 : 1,
+        ScoreThresholdPermille = 350, IouThresholdPermille = 600, MaxDetections = 100, TopKPerClass = 1000,
+        InputSource = [2, 1, 0],
+        InputTables = [.. Enumerable.Range(0, 3).Select(k => Enumerable.Range(0, 256).Select(v => Math.Clamp(v - 10 * k, 0, 255)).ToArray())],
+        Levels = [.. new[] { 8, 16 }.Select((s, i) => new DetectionLevel
+        {
+            Stride = s, GridWidth = 64 / s, GridHeight = 64 / s, ClassOutput = i, BoxOutput = 2 + i,
+            CenternessOutput = family == DetectionFamily.Fcos ? 4 + i : -1, BoxSigned = true,
+            ClassThreshold = 90,
+            ScoreTable = Kernels.Preparation.DetectionTablePreparation.ScoreProbability(1.0 / 256, 0, false),
+            BoxTable = family switch
+            {
+                DetectionFamily.Gfl => Kernels.Preparation.DetectionTablePreparation.GflExp(0.07),
+                DetectionFamily.Fcos => Kernels.Preparation.DetectionTablePreparation.FcosDistance(0.05, 0, true, s, false),
+                _ => Kernels.Preparation.DetectionTablePreparation.RetinaDelta(0.02, 0, true),
+            },
+            BoxExpTable = family == DetectionFamily.RetinaNet ? Kernels.Preparation.DetectionTablePreparation.RetinaExp(0.02, 0, true) : null,
+            CenternessTable = family == DetectionFamily.Fcos ? Kernels.Preparation.DetectionTablePreparation.ScoreSigmoid(0.1, 0, true) : null,
+            Anchors = family == DetectionFamily.RetinaNet ? [32 * 256 * s / 8, 32 * 256 * s / 8, 45 * 256 * s / 8, 22 * 256 * s / 8] : null,
+            CenterOffsetQ8 = s * 128,
+        })],
+    };
+
+    /// <summary>Metadata and a DETC section (checked by the container reader).</summary>
+    public static byte[] DetectionBlob()
+    {
+        var w = new BlobWriter();
+        w.AddMetadata(DetectorMetadata());
+        w.AddSection(SectionKind.Detection, Detection.DetectionSection.Write(DetectionTables()), "detector.tables");
+        return w.ToArray();
     }
 
     /// <summary>
@@ -172,7 +210,7 @@ internal static class BlobSamples
 
     /// <summary>
     /// A blob with a real graph section: conv 3x3 (int8) -> depthwise -> add -> maxpool -> nearest 2x
-    /// -> concat -> channel shuffle -> bilinear -> global average pool; two WGHT sections, one PRMS.
+    /// -> concat -> channel shuffle -> bilinear -> global average pool, and add -> requantize (packed 4-bit); two WGHT sections, one PRMS.
     /// </summary>
     public static byte[] GraphBlob()
     {
@@ -190,8 +228,10 @@ internal static class BlobSamples
         int t7 = g.AddTensor("shuffle", act, 6, 6, 16);
         int t8 = g.AddTensor("resize", act, 4, 4, 16);
         int y = g.AddTensor("gap", ActivationFormat.Int8(-1), 1, 1, 16);
+        int q = g.AddTensor("add.u4", ActivationFormat.Packed(4), 6, 6, 8);
         g.AddInput(x);
         g.AddOutput(y);
+        g.AddOutput(q);
         var rng = new Random(9);
         var conv = ConvGeometry.Same(6, 6, 4, 8, 3);
         var convWeights = new PackedConvWeights(conv, [.. Enumerable.Range(0, 8 * 9 * 4).Select(_ => (sbyte)rng.Next(-127, 128))], LowBitFormat.Int(8));
@@ -212,6 +252,7 @@ internal static class BlobSamples
         g.AddOp(new(GraphOpType.ChannelShuffle, "shuffle", [t6], [t7], new OpAttributes(Groups: 2)));
         g.AddOp(new(GraphOpType.ResizeBilinear, "resize", [t7], [t8], new OpAttributes(Extra: 0)));
         g.AddOp(new(GraphOpType.GlobalAveragePool, "gap", [t8], [y], default, g.AddParams(GraphBuilder.GlobalAveragePoolBlock(new(1 << 30, 35), relu: false))));
+        g.AddOp(new(GraphOpType.Requantize, "requant", [t3], [q], default, g.AddParams(GraphBuilder.RequantizeBlock(new(1 << 30, 35), 0))));
         g.Finish();
         return w.ToArray();
     }

@@ -25,6 +25,39 @@ public static class OnnxTensors
     public static TensorProto Float(string name, ReadOnlySpan<float> values, params long[] dims)
         => Raw(name, TensorProto.Types.DataType.Float, MemoryMarshal.AsBytes(values), dims);
 
+    /// <summary>
+    /// An int4 / uint4 / int2 / uint2 tensor (opset 21 / 25): values packed low bits first, 2 or 4 per
+    /// byte, the last byte's unused bits 0 (ONNX's packing).
+    /// </summary>
+    public static TensorProto SubByte(string name, TensorProto.Types.DataType type, ReadOnlySpan<int> values, params long[] dims)
+    {
+        int bits = type switch
+        {
+            TensorProto.Types.DataType.Int4 or TensorProto.Types.DataType.Uint4 => 4,
+            TensorProto.Types.DataType.Int2 or TensorProto.Types.DataType.Uint2 => 2,
+            _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a sub-byte integer type."),
+        };
+        bool signed = type is TensorProto.Types.DataType.Int4 or TensorProto.Types.DataType.Int2;
+        int lo = signed ? -(1 << (bits - 1)) : 0, hi = signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1, per = 8 / bits;
+        long count = dims.Aggregate(1L, (a, d) => a * d);
+        if (count != values.Length)
+        {
+            throw new ArgumentException($"Tensor '{name}': {values.Length} elements given but dims [{string.Join(", ", dims)}] need {count}.");
+        }
+        var bytes = new byte[(values.Length + per - 1) / per];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] < lo || values[i] > hi)
+            {
+                throw new ArgumentOutOfRangeException(nameof(values), values[i], $"Tensor '{name}': element {i} is outside {type} [{lo}, {hi}].");
+            }
+            bytes[i / per] |= (byte)((values[i] & ((1 << bits) - 1)) << (i % per * bits));
+        }
+        var t = new TensorProto { Name = name, DataType = (int)type, RawData = ByteString.CopyFrom(bytes) };
+        t.Dims.AddRange(dims);
+        return t;
+    }
+
     /// <summary>A scalar (rank 0) float tensor.</summary>
     public static TensorProto Float(string name, float value) => Float(name, [value]);
 

@@ -95,6 +95,7 @@ public static class Program
         var root = new RootCommand("AQD.Edge benchmarks (not tests): our integer kernels vs ONNX Runtime int8, same run, same shapes.")
         {
             conv, ModelsCommand(args),
+            Aqd.AqdModelBench.Create(),
         };
         return root.Parse(args).Invoke();
     }

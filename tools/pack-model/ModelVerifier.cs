@@ -270,7 +270,15 @@ public static class ModelVerifier
                 for (int i = 0; i < f.Length; i++) { f[i] = scale * (shorts[i] - zp); }
                 break;
             default:
-                throw new OnnxImportException($"tensor '{t.Name}': verify reads uint8, int8 and int16 tensors, not {t.Format}.");
+                // packed unsigned b-bit: byte-aligned pixels, first channel in the low bits
+                var codes = new byte[t.Channels];
+                int pixelBytes = t.Format.PixelBytes(t.Channels);
+                for (int p = 0; p < t.Height * t.Width; p++)
+                {
+                    AQD.Edge.Kernels.LowBit.BitPacking.Unpack(bytes.Slice(p * pixelBytes, pixelBytes), t.Format.LowBit, codes);
+                    for (int c = 0; c < codes.Length; c++) { f[p * t.Channels + c] = scale * (codes[c] - zp); }
+                }
+                break;
         }
         return f;
     }

@@ -72,14 +72,14 @@ public static class PackModelCli
         var name = new Option<string?>("--name") { Description = "Model name in the metadata (default: the ONNX file name)." };
         var labels = new Option<FileInfo?>("--labels") { Description = "Text file of class labels, one per line." };
         var calibrate = new Option<DirectoryInfo?>("--calibrate") { Description = "Float model: folder of calibration photos (jpg/png/bmp); the model is run with ONNX Runtime on them and quantized to int8." };
-        var method = new Option<string>("--calibrate-method") { Description = "Range choice: minmax, or percentile (of |x|, see --percentile).", DefaultValueFactory = _ => "minmax" };
-        method.AcceptOnlyFromAmong("minmax", "percentile");
+        var method = new Option<string>("--calibrate-method") { Description = "Range choice: minmax, percentile (of |x|, see --percentile), or mse (per-tensor clip minimizing the quantization MSE over the histogram).", DefaultValueFactory = _ => "minmax" };
+        method.AcceptOnlyFromAmong("minmax", "percentile", "mse");
         var percentile = new Option<double>("--percentile") { Description = "Percentile for --calibrate-method percentile.", DefaultValueFactory = _ => 99.99 };
         var mean = new Option<string?>("--mean") { Description = "Per-channel mean in 8-bit levels, e.g. 123.675,116.28,103.53 (network input = (pixel - mean) / std; default 0)." };
         var std = new Option<string?>("--std") { Description = "Per-channel std in 8-bit levels, e.g. 58.395,57.12,57.375 (default 1)." };
         var bgr = new Option<bool>("--bgr") { Description = "The network takes B, G, R channels (CNTK/Caffe exports); --mean/--std are then in B, G, R order." };
         var limit = new Option<int?>("--limit") { Description = "Use at most N calibration images (sorted by name)." };
-        var bits = new Option<string>("--bits") { Description = "Bit policy: M{b}F{b}L{b} (AQD shorthand: middle, first, last layers) or one width; only 8 (M8F8L8) for now.", DefaultValueFactory = _ => "M8F8L8" };
+        var bits = new Option<string>("--bits") { Description = "Bit policy: M{b}F{b}L{b} (AQD shorthand: middle, first, last conv layers; b in 2, 3, 4, 8, e.g. M4F8L8, M2F8L8) or one width.", DefaultValueFactory = _ => "M8F8L8" };
         var sigmoidBits = new Option<int>("--sigmoid-bits") { Description = "Output of a Sigmoid's lookup table: 16 (int16, scale 1/32768) or 8 (uint8, scale 1/256).", DefaultValueFactory = _ => 16 };
         sigmoidBits.AcceptOnlyFromAmong("8", "16");
         var detector = new Option<string?>("--detector") { Description = "Detector family for the metadata: nanodet, fcos, retinanet (default: classifier with --labels, else none)." };
@@ -145,7 +145,7 @@ public static class PackModelCli
                         Pack = packOptions,
                         Images = images,
                         Normalization = norm,
-                        Method = parse.GetValue(method) == "percentile" ? CalibrationMethod.Percentile : CalibrationMethod.MinMax,
+                        Method = parse.GetValue(method) switch { "percentile" => CalibrationMethod.Percentile, "mse" => CalibrationMethod.Mse, _ => CalibrationMethod.MinMax },
                         Percentile = parse.GetValue(percentile),
                         Bits = parse.GetValue(bits)!,
                         SigmoidBits = parse.GetValue(sigmoidBits),
@@ -160,8 +160,12 @@ public static class PackModelCli
                 {
                     error.WriteLine($"note: {note}");
                 }
-                File.WriteAllBytes(dst.FullName, result.Blob);
-                output.WriteLine($"{dst}: {result.OpCount} ops, {result.Blob.Length} bytes");
+                // detector families get the DETC section (integer decode tables from the heads' quantization)
+                var blob = detectorSpec is { Family: "nanodet" or "fcos" or "retinanet" }
+                    ? AQD.Edge.Onnx.Detection.DetectionTablesBuilder.AddTo(result.Blob, src.Name)
+                    : result.Blob;
+                File.WriteAllBytes(dst.FullName, blob);
+                output.WriteLine($"{dst}: {result.OpCount} ops, {blob.Length} bytes");
                 return Ok;
             }
             catch (OnnxImportException e)

@@ -9,6 +9,7 @@ using AQD.Edge.Hardware.Thermal;
 using AQD.Edge.Worker.Inference;
 using AQD.Edge.Worker.Pipeline;
 using Microsoft.Extensions.Logging.Abstractions;
+using AQD.Edge.Detection;
 
 namespace AQD.Edge.Worker.Cli;
 
@@ -44,7 +45,7 @@ internal static class CheckCommand
                 var pool = FramePool.For(1, 640, 480);
                 using var pattern = new TestPatternFrameSource(new TestPatternOptions { Width = 640, Height = 480, FrameCount = 1 }, pool: pool);
                 using var frame = (await pattern.ReadFrameAsync(ct).ConfigureAwait(false))!;
-                var objects = new DetectedObject[detector.MaxDetections];
+                var objects = new ObjectDetection[detector.MaxDetections];
                 var sw = Stopwatch.StartNew();
                 int n = detector.Detect(frame.Data, frame.Width, frame.Height, frame.Width * 3, objects);
                 Line("model", true, $"{detector.Name}, {detector.Labels.Count} labels; test-pattern inference {sw.Elapsed.TotalMilliseconds:0} ms, {n} objects");

@@ -18,9 +18,10 @@ internal static class DemoCommand
     {
         var video = new Option<bool>("--video") { Description = "Use the bundled video clip (needs ffmpeg) instead of the photos." };
         var input = new Option<string?>("--input") { Description = "Another photo folder, or with --video another video file." };
+        var labels = new Option<string[]>("--labels") { Description = "Labels that make events (default: every label of the model).", AllowMultipleArgumentsPerToken = true };
         var cmd = WorkerCli.WithOverrides(new Command("demo", "Run the bundled model over bundled real photos (or --video), publish to an embedded MQTT broker, print every message.")
         {
-            video, input,
+            video, input, labels,
         });
         cmd.SetAction(async (parse, ct) =>
         {
@@ -45,6 +46,8 @@ internal static class DemoCommand
             };
             if (!SettingsLoader.TryLoad(WorkerCli.ConfigFile(parse), parse.UnmatchedTokens, defaults, requireModel: true, error, out var settings, out _))
                 return WorkerCli.BadSettings;
+            // The demo shows everything the model finds unless told otherwise (the sample settings list a few labels).
+            settings.Pipeline.Labels = [.. parse.GetValue(labels) ?? []];
             using var loggers = LoggerFactory.Create(b => b
                 .SetMinimumLevel(LogLevel.Warning).AddFilter("aqd-edge", LogLevel.Information)
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));

@@ -1,16 +1,16 @@
 using System.CommandLine;
-using System.Text.Json;
+using AQD.Edge.Detection;
 using AQD.Edge.Hardware.Boards;
 using AQD.Edge.Hardware.Frames;
 using AQD.Edge.Hardware.Sources;
 using AQD.Edge.Worker.Inference;
-using AQD.Edge.Worker.Pipeline;
 
 namespace AQD.Edge.Worker.Cli;
 
-/// <summary><c>aqd-edge detect IMAGE|FOLDER...</c>: runs the model on photos and prints the
-/// detections as JSON (integer scores in parts per thousand, boxes in pixels of the photo);
-/// <c>--annotate DIR</c> also writes each photo with its boxes as JPEG.</summary>
+/// <summary><c>aqd-edge detect IMAGE|FOLDER...</c>: runs the model on photos and prints
+/// <see cref="DetectionJson"/> (per image: label, class id, score, box in pixels of the photo);
+/// <c>--annotate DIR</c> also writes each photo with its boxes as JPEG. Photos are decoded like the
+/// camera sources decode (ImageSharp without metadata: NativeAOT-safe).</summary>
 internal static class DetectCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -41,43 +41,40 @@ internal static class DetectCommand
             }
             var annotateDir = parse.GetValue(annotate);
             if (annotateDir is not null) Directory.CreateDirectory(annotateDir.FullName);
-            var renderer = annotateDir is null ? null : DetectorFactory.SnapshotRenderer();
-            using var detector = DetectorFactory.Open(settings.Detector, BoardDetector.Detect("/", settings.Pipeline.Board).Cores);
-            var objects = new DetectedObject[detector.MaxDetections];
+            var renderer = new SnapshotRenderer(quality: 90);
+            Detector detector;
+            try
+            {
+                detector = Detector.Open(settings.Detector.ResolvedModelPath,
+                    DetectorFactory.Options(settings.Detector, BoardDetector.Detect("/", settings.Pipeline.Board).Cores));
+            }
+            catch (Exception e) when (e is AQD.Edge.Model.Container.BlobFormatException or IOException or ArgumentException)
+            {
+                error.WriteLine($"aqd-edge detect: cannot open the model: {e.Message}");
+                return WorkerCli.Failed;
+            }
+            using var detectorScope = detector;
             var pool = new FramePool(1, 3 * 640 * 480);
+            var documents = new List<DetectionJsonDocument>();
             int failures = 0;
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true });
-            json.WriteStartObject();
-            json.WriteString("model", detector.Name);
-            json.WriteStartArray("images");
             foreach (var file in files)
             {
-                json.WriteStartObject();
-                json.WriteString("file", Path.GetFileName(file));
                 try
                 {
                     using var frame = FrameDecoder.DecodeRgb24(File.ReadAllBytes(file), pool);
-                    int n = detector.Detect(frame.Data, frame.Width, frame.Height, frame.Width * 3, objects);
-                    json.WriteNumber("width", frame.Width);
-                    json.WriteNumber("height", frame.Height);
-                    json.WriteNumber("detect_ms", Math.Round(detector.LastTicks.Total * 1000.0 / System.Diagnostics.Stopwatch.Frequency, 1));
-                    DetectionJsonWriter.WriteObjects(json, objects.AsSpan(0, n));
-                    if (renderer is not null)
-                        File.WriteAllBytes(Path.Combine(annotateDir!.FullName, Path.GetFileNameWithoutExtension(file) + ".jpg"),
-                            renderer.RenderJpeg(frame.Data, frame.Width, frame.Height, frame.Width * 3, objects.AsSpan(0, n)));
+                    var set = detector.Detect(frame.Data, frame.Width, frame.Height, frame.Width * 3);
+                    documents.Add(DetectionJson.ToDocument(set, Path.GetFileName(file)));
+                    if (annotateDir is not null)
+                        File.WriteAllBytes(Path.Combine(annotateDir.FullName, Path.GetFileNameWithoutExtension(file) + ".jpg"),
+                            renderer.RenderJpeg(frame.Data, frame.Width, frame.Height, frame.Width * 3, set.AsSpan()));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or SixLabors.ImageSharp.ImageFormatException or NotSupportedException)
                 {
-                    json.WriteString("error", e.Message);
+                    error.WriteLine($"aqd-edge detect: {file}: {e.Message}");
                     failures++;
                 }
-                json.WriteEndObject();
             }
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.Flush();
-            output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+            output.WriteLine(DetectionJson.Serialize(documents, indented: true));
             return failures == 0 ? WorkerCli.Ok : WorkerCli.Failed;
         });
         return cmd;

@@ -1,3 +1,4 @@
+using AQD.Edge.Detection;
 using AQD.Edge.Worker.Configuration;
 using AQD.Edge.Worker.Pipeline;
 
@@ -6,27 +7,16 @@ namespace AQD.Edge.Worker.Inference;
 /// <summary>Opens the configured model as the pipeline's detector, and the snapshot renderer.</summary>
 public static class DetectorFactory
 {
-    public static IFrameDetector Open(DetectorSettings settings, int defaultThreads)
+    public static DetectorOptions Options(DetectorSettings settings, int defaultThreads) => new()
     {
-#if AQD_DETECTION
-        return new ModelFrameDetector(settings.ResolvedModelPath, new AQD.Edge.Detection.DetectorOptions
-        {
-            Threads = settings.Threads > 0 ? settings.Threads : Math.Max(1, defaultThreads),
-            ScoreThresholdPermille = settings.ScoreThresholdPermille,
-            IouThresholdPermille = settings.IouThresholdPermille,
-            MaxDetections = settings.MaxDetections,
-        });
-#else
-        throw new NotSupportedException($"built without AQD.Edge.Detection; cannot open {settings.Model}");
-#endif
-    }
+        Threads = settings.Threads > 0 ? settings.Threads : Math.Clamp(defaultThreads, 1, Environment.ProcessorCount),
+        ScoreThresholdPermille = settings.ScoreThresholdPermille,
+        IouThresholdPermille = settings.IouThresholdPermille,
+        MaxDetections = settings.MaxDetections,
+    };
 
-    public static ISnapshotRenderer? SnapshotRenderer()
-    {
-#if AQD_DETECTION
-        return new SnapshotRenderer();
-#else
-        return null;
-#endif
-    }
+    public static ModelFrameDetector Open(DetectorSettings settings, int defaultThreads) =>
+        new(settings.ResolvedModelPath, Options(settings, defaultThreads));
+
+    public static ISnapshotRenderer SnapshotRenderer() => new SnapshotRenderer();
 }

@@ -6,6 +6,7 @@ using AQD.Edge.Messaging;
 using AQD.Edge.Worker.Configuration;
 using AQD.Edge.Worker.Logging;
 using Microsoft.Extensions.Logging;
+using MqttDetection = AQD.Edge.Messaging.Detection;
 
 namespace AQD.Edge.Worker.Pipeline;
 
@@ -193,10 +194,10 @@ public sealed class DetectionPipeline
     private async Task PublishAsync(DetectionResult result)
     {
         string camera = _settings.Camera.Name;
-        var detections = new List<Detection>(result.Count);
+        var detections = new List<MqttDetection>(result.Count);
         foreach (var o in result.Span)
             if (_labels is null || _labels.Contains(o.Label))
-                detections.Add(new Detection(o.Label, o.ScorePermille / 1000f, new PixelBox(o.X1, o.Y1, o.X2, o.Y2)));
+                detections.Add(new MqttDetection(o.Label, o.ScorePermille / 1000f, new PixelBox(o.X1, o.Y1, o.X2, o.Y2)));
         var events = _tracker.Update(CollectionsMarshal.AsSpan(detections), result.Timestamp);
         Publish(events);
         var counts = _tracker.CountsByLabel();

@@ -1,4 +1,5 @@
 using AQD.Edge.Hardware.Frames;
+using AQD.Edge.Detection;
 
 namespace AQD.Edge.Worker.Pipeline;
 
@@ -10,9 +11,9 @@ namespace AQD.Edge.Worker.Pipeline;
 /// </summary>
 public sealed class DetectionResult
 {
-    internal DetectionResult(int capacity) => Objects = new DetectedObject[capacity];
+    internal DetectionResult(int capacity) => Objects = new ObjectDetection[capacity];
 
-    public DetectedObject[] Objects { get; }
+    public ObjectDetection[] Objects { get; }
     public int Count { get; internal set; }
     public long Sequence { get; internal set; }
     public DateTimeOffset Timestamp { get; internal set; }
@@ -22,7 +23,7 @@ public sealed class DetectionResult
     public long DetectTicks { get; internal set; }
     public Frame? Frame { get; internal set; }
 
-    public ReadOnlySpan<DetectedObject> Span => Objects.AsSpan(0, Count);
+    public ReadOnlySpan<ObjectDetection> Span => Objects.AsSpan(0, Count);
 
     internal void ReleaseFrame()
     {

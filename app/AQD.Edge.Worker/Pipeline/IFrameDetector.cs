@@ -1,7 +1,6 @@
-namespace AQD.Edge.Worker.Pipeline;
+using AQD.Edge.Detection;
 
-/// <summary>One detected object: label, score in parts per thousand, box in whole pixels of the frame.</summary>
-public readonly record struct DetectedObject(int ClassId, string Label, int ScorePermille, int X1, int Y1, int X2, int Y2);
+namespace AQD.Edge.Worker.Pipeline;
 
 /// <summary>Stopwatch ticks of the last <see cref="IFrameDetector.Detect"/>.</summary>
 public readonly record struct DetectorTicks(long Preprocess, long Inference, long Decode)
@@ -11,7 +10,7 @@ public readonly record struct DetectorTicks(long Preprocess, long Inference, lon
 
 /// <summary>
 /// What the pipeline needs of a detector: RGB24 frame in, objects out, no managed allocation per
-/// call. The product implementation is <see cref="ModelFrameDetector"/> (the integer NanoDet
+/// call. The product implementation is <see cref="Inference.ModelFrameDetector"/> (the integer NanoDet
 /// detector of AQD.Edge.Detection); tests drive the pipeline with deterministic ones.
 /// </summary>
 public interface IFrameDetector : IDisposable
@@ -27,7 +26,7 @@ public interface IFrameDetector : IDisposable
 
     /// <summary>Detects objects in interleaved RGB24 rows of <paramref name="stride"/> bytes; writes
     /// at most <see cref="MaxDetections"/> into <paramref name="output"/> and returns how many.</summary>
-    int Detect(ReadOnlySpan<byte> rgb24, int width, int height, int stride, Span<DetectedObject> output);
+    int Detect(ReadOnlySpan<byte> rgb24, int width, int height, int stride, Span<ObjectDetection> output);
 
     /// <summary>Where the time of the last call went.</summary>
     DetectorTicks LastTicks { get; }
@@ -36,5 +35,5 @@ public interface IFrameDetector : IDisposable
 /// <summary>Draws boxes and labels on a frame and encodes a JPEG (MQTT snapshots, detect --annotate).</summary>
 public interface ISnapshotRenderer
 {
-    byte[] RenderJpeg(ReadOnlySpan<byte> rgb24, int width, int height, int stride, ReadOnlySpan<DetectedObject> objects);
+    byte[] RenderJpeg(ReadOnlySpan<byte> rgb24, int width, int height, int stride, ReadOnlySpan<ObjectDetection> objects);
 }

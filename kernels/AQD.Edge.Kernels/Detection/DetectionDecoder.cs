@@ -2,8 +2,8 @@
 // raw class values), the score table (FCOS: times centerness, (s * c + 2^15) >> 16), the family's
 // box decoder (BoxDecode) for each hit, then sort / per-class top-k / class-aware NMS / max
 // detections (NonMaxSuppression). Results are Q16 scores and Q8 model-input boxes; map them with
-// ImagePlacement. Scratch (hits, candidates, class counters) is sized at construction from the
-// levels' cells, so Decode allocates nothing.
+// ImagePlacement. Scratch (hits, candidates, sort keys, class counters) is sized at construction
+// from the levels' cells and the scan variant is selected there, so Decode allocates nothing.
 namespace AQD.Edge.Kernels.Detection;
 
 /// <summary>Gives the decoder the graph outputs by index (implemented by a struct over the engine).</summary>
@@ -20,6 +20,8 @@ public sealed class DetectionDecoder
     private readonly DetectionCandidate[] candidates;
     private readonly int[] classCounts;
     private readonly int[] thresholds;
+    private readonly long[] keys;
+    private readonly BestClassScanVariant scan = BestClassScanKernels.Selected;
     private int kept;
 
     /// <exception cref="ArgumentException">The parameters break a rule (ParamName = field path).</exception>
@@ -32,6 +34,7 @@ public sealed class DetectionDecoder
         int total = p.Levels.Sum(l => l.GridWidth * l.GridHeight * p.AnchorsPerCell);
         hits = new ScoreHit[rows];
         candidates = new DetectionCandidate[total];
+        keys = new long[total];
         classCounts = new int[p.NumClasses];
         thresholds = [.. p.Levels.Select(l => l.ClassThreshold)];
         ScoreThresholdPermille = p.ScoreThresholdPermille;
@@ -124,7 +127,7 @@ public sealed class DetectionDecoder
             }
             int rows = l.GridWidth * l.GridHeight * p.AnchorsPerCell;
             var shape = new BestClassScanShape(rows, p.NumClasses, p.NumClasses, 0, l.ClassSigned, thresholds[li]);
-            int count = BestClassScanKernels.Run(cls, shape, hits);
+            int count = scan.Run(cls, shape, hits);
             for (int h = 0; h < count; h++)
             {
                 var hit = hits[h];
@@ -154,7 +157,7 @@ public sealed class DetectionDecoder
                 }
             }
         }
-        kept = NonMaxSuppression.Run(candidates.AsSpan(0, n), IouThresholdPermille, p.TopKPerClass, MaxDetections, classCounts);
+        kept = NonMaxSuppression.Run(candidates.AsSpan(0, n), IouThresholdPermille, p.TopKPerClass, MaxDetections, classCounts, keys);
         return kept;
     }
 }

@@ -23,6 +23,7 @@ public static class KernelFamilies
         new("lookup-table", Elementwise.LookupTableKernels.Variants),
         new("max-pool", Pooling.MaxPoolKernels.Variants),
         new("quantized-add", Elementwise.QuantizedAddKernels.Variants),
+        new("requantize", Elementwise.RequantizeKernels.Variants),
         new("requantize-store", Requantize.RequantizeStore.Variants),
     ];
 

@@ -138,6 +138,10 @@ public sealed class GraphBuilder
     public static int[] GlobalAveragePoolBlock(ChannelRequant multiplier, bool relu)
         => [multiplier.Multiplier, multiplier.Shift, relu ? 1 : 0];
 
+    /// <summary>The Requantize block: multiplier, shift, inZeroPoint (must equal the input tensor's zero point).</summary>
+    public static int[] RequantizeBlock(ChannelRequant multiplier, int inZeroPoint)
+        => [multiplier.Multiplier, multiplier.Shift, inZeroPoint];
+
     /// <summary>Adds an op record; returns its index.</summary>
     public int AddOp(GraphOpRecord op)
     {

@@ -14,6 +14,7 @@ public enum GraphOpType : ushort
     ChannelShuffle = 11,
     LookupTable = 12,
     ChannelSlice = 13,
+    Requantize = 16,
 }
 
 /// <summary>Op flag bits (the op record's u16 <c>flags</c>; docs/blob-format.md).</summary>
@@ -78,4 +79,7 @@ public static class GraphFormat
 
     /// <summary>i32 values of a GlobalAveragePool block: multiplier, shift, relu.</summary>
     public const int GlobalAveragePoolValues = 3;
+
+    /// <summary>i32 values of a Requantize block: multiplier, shift, inZeroPoint.</summary>
+    public const int RequantizeValues = 3;
 }

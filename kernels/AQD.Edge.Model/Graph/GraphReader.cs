@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using AQD.Edge.Kernels.Conv;
 using AQD.Edge.Kernels.Depthwise;
+using AQD.Edge.Kernels.FixedPoint;
 using AQD.Edge.Kernels.LowBit;
 using AQD.Edge.Kernels.Pooling;
 using AQD.Edge.Kernels.Tensors;
@@ -362,7 +363,7 @@ public static class GraphReader
                 }
                 bool conv = t is GraphOpType.Conv2D or GraphOpType.DepthwiseConv2D;
                 bool window = conv || t == GraphOpType.MaxPool;
-                bool needParams = conv || t is GraphOpType.Add or GraphOpType.GlobalAveragePool or GraphOpType.LookupTable;
+                bool needParams = conv || t is GraphOpType.Add or GraphOpType.GlobalAveragePool or GraphOpType.LookupTable or GraphOpType.Requantize;
                 if (conv != op.Weights.HasValue)
                 {
                     throw Fail("weights.section", at + GraphFormat.OWeightSection, conv ? $"{t} needs weights." : $"{t} takes no weights.");
@@ -398,13 +399,16 @@ public static class GraphReader
                         SameShape(0);
                         for (int i = 0; i < 2; i++)
                         {
-                            Bytes(In(i).Format, $"inputs[{i}]");
+                            Unpacked(In(i).Format, $"inputs[{i}]");
+                            // Same storage as the output, or a uint8 input of an int16 add (residual stream).
+                            var s = In(i).Format.Storage;
+                            if (s != o.Format.Storage && !(o.Format.Storage == ActivationStorage.Int16 && s == ActivationStorage.UInt8))
+                            {
+                                throw Fail($"inputs[{i}]", InAt(i),
+                                    $"Add: input storage {s} with output {o.Format}: inputs use the output's storage (uint8, int8 or int16), or uint8 when the output is int16.");
+                            }
                         }
-                        Bytes(o.Format, "outputs[0]");
-                        if (In(0).Format.Storage != o.Format.Storage || In(1).Format.Storage != o.Format.Storage)
-                        {
-                            throw Fail("outputs[0]", OutAt, "Add: inputs and output must use the same storage (uint8 or int8).");
-                        }
+                        Unpacked(o.Format, "outputs[0]");
                         Params(GraphFormat.AddValues);
                         Bool(parameters[7], "relu");
                         break;
@@ -426,7 +430,11 @@ public static class GraphReader
                         }
                         break;
                     case GraphOpType.ResizeNearest2x:
-                        SameFormat(0);
+                        Unpacked(In(0).Format, "inputs[0]");
+                        if (In(0).Format != o.Format)
+                        {
+                            throw Fail("inputs[0]", InAt(0), $"{op.Type}: input format {In(0).Format} differs from the output format {o.Format}.");
+                        }
                         Expect(o.Height == 2L * In(0).Height && o.Width == 2L * In(0).Width && o.Channels == cin,
                             $"ResizeNearest2x of {Shape(In(0))} gives {In(0).Height * 2L}x{In(0).Width * 2L}x{cin}");
                         break;
@@ -464,6 +472,20 @@ public static class GraphReader
                         Expect(o.Height == 1 && o.Width == 1 && o.Channels == cin, $"GlobalAveragePool gives 1x1x{cin}");
                         Params(GraphFormat.GlobalAveragePoolValues);
                         Bool(parameters[2], "relu");
+                        break;
+                    case GraphOpType.Requantize:
+                        SameShape(0);
+                        Params(GraphFormat.RequantizeValues);
+                        if (!Requantization.IsValid(parameters[0], parameters[1]))
+                        {
+                            throw Fail("paramSet", at + GraphFormat.OParamSet,
+                                $"Requantize: multiplier ({parameters[0]}, {parameters[1]}) is not valid (M0 >= 0, shift in [{Requantization.MinShift}, {Requantization.MaxShift}]).");
+                        }
+                        if (parameters[2] != In(0).Format.ZeroPoint)
+                        {
+                            throw Fail("paramSet", at + GraphFormat.OParamSet,
+                                $"Requantize: inZeroPoint {parameters[2]} differs from input tensor {op.Inputs[0]}'s zero point {In(0).Format.ZeroPoint}.");
+                        }
                         break;
                     case GraphOpType.LookupTable:
                         Expect(o.Height == In(0).Height && o.Width == In(0).Width && o.Channels == cin, $"LookupTable keeps the shape {Shape(In(0))}");
@@ -540,6 +562,15 @@ public static class GraphReader
                 {
                     int offset = field.StartsWith("inputs", StringComparison.Ordinal) ? InAt(field[7] - '0') : OutAt;
                     throw Fail(field, offset, $"{op.Type} needs uint8 or int8 storage, not {format}.");
+                }
+            }
+
+            private void Unpacked(ActivationFormat format, string field)
+            {
+                if (format.Storage is not (ActivationStorage.UInt8 or ActivationStorage.Int8 or ActivationStorage.Int16))
+                {
+                    int offset = field.StartsWith("inputs", StringComparison.Ordinal) ? InAt(field[7] - '0') : OutAt;
+                    throw Fail(field, offset, $"{op.Type} needs uint8, int8 or int16 storage, not {format}.");
                 }
             }
 

@@ -16,7 +16,7 @@ public static class ModelMetadataValidator
     private static readonly string[] ColorOrders = ["RGB", "BGR", "GRAY"];
     private static readonly string[] ResizeModes = ["stretch", "letterbox", "center-crop"];
     private static readonly string[] Families = ["none", "classifier", "featurizer", "nanodet", "fcos", "retinanet"];
-    private static readonly string[] Formats = ["onnx"];
+    private static readonly string[] Formats = ["onnx", "pytorch", "synthetic"];
     private static readonly int[] WeightBitSet = [2, 3, 4, 8, 32];
     private static readonly int[] ActivationBitSet = [2, 3, 4, 8, 16, 32];
 

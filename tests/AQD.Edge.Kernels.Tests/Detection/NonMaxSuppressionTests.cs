@@ -66,10 +66,22 @@ public class NonMaxSuppressionTests
             Box(1, 200, 50, 50, 60, 60, level: 1, row: 3), // ties on score: level 1 before level 2
             Box(1, 200, 80, 80, 90, 90, level: 1, row: 1), // ... and row 1 before row 3
         };
-        int n = NonMaxSuppression.Run(c, 600, 1000, 100, new int[3]);
+        int n = NonMaxSuppression.Run(c, 600, 1000, 100, new int[3], new long[c.Length]);
         Assert.Equal(4, n);
         Assert.Equal([(1, 1, 1), (1, 1, 3), (2, 1, 9), (1, 2, 0)], c[..n].Select(x => (x.ClassId, x.Level, x.Row)));
         // the class-1 box at level 1 row 5 (score 100) overlaps the kept level-2 box fully: suppressed
+    }
+
+    [Fact]
+    public void SortKeysFollowCandidateOrder()
+    {
+        var rng = new Random(11);
+        var c = Enumerable.Range(0, 3000).Select(_ => Box(0, rng.Next(0, 65537) / 4096 * 4096, 0, 0, 1, 1, rng.Next(0, 8), rng.Next(0, 1 << 24))).ToArray();
+        var byComparer = c.Order(Comparer<DetectionCandidate>.Create(new CandidateOrder().Compare)).ToArray();
+        var byKey = c.OrderBy(x => NonMaxSuppression.SortKey(x)).ToArray();
+        Assert.Equal(byComparer.Select(x => (x.Score, x.Level, x.Row)), byKey.Select(x => (x.Score, x.Level, x.Row)));
+        Assert.Throws<ArgumentException>(() => NonMaxSuppression.SortKey(Box(0, 65537, 0, 0, 1, 1)));
+        Assert.Throws<ArgumentException>(() => NonMaxSuppression.SortKey(Box(0, 1, 0, 0, 1, 1, level: 8)));
     }
 
     [Fact]
@@ -77,14 +89,14 @@ public class NonMaxSuppressionTests
     {
         var c = Enumerable.Range(0, 10).Select(i => Box(i % 2, 1000 - i, i * 100, 0, i * 100 + 50, 50, row: i)).ToArray();
         var counts = new int[2];
-        int n = NonMaxSuppression.Run(c, 500, 3, 100, counts);
+        int n = NonMaxSuppression.Run(c, 500, 3, 100, counts, new long[c.Length]);
         Assert.Equal(6, n);   // 3 per class, disjoint boxes
         Assert.Equal([0, 1, 2, 3, 4, 5], c[..n].Select(x => x.Row));
         Assert.Equal([0, 0], counts);   // counters handed back zeroed
         c = Enumerable.Range(0, 10).Select(i => Box(0, 1000 - i, i * 100, 0, i * 100 + 50, 50, row: i)).ToArray();
-        Assert.Equal(4, NonMaxSuppression.Run(c, 500, 1000, 4, counts));
+        Assert.Equal(4, NonMaxSuppression.Run(c, 500, 1000, 4, counts, new long[c.Length]));
         // suppressed candidates still count towards top-k: 3 copies of one box, k = 2 -> only the first survives
         c = [Box(0, 9, 0, 0, 10, 10, row: 0), Box(0, 8, 0, 0, 10, 10, row: 1), Box(0, 7, 20, 20, 30, 30, row: 2)];
-        Assert.Equal(1, NonMaxSuppression.Run(c, 500, 2, 100, counts));
+        Assert.Equal(1, NonMaxSuppression.Run(c, 500, 2, 100, counts, new long[c.Length]));
     }
 }

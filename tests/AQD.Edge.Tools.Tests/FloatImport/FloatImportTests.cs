@@ -55,6 +55,9 @@ public class FloatImportTests(ITestOutputHelper output)
     [Fact]
     public void PercentileCalibratedResNetLikeAgreesWithOnnxRuntimeFloat() => CompareWithOrt(CalibrationMethod.Percentile);
 
+    [Fact]
+    public void MseCalibratedResNetLikeAgreesWithOnnxRuntimeFloat() => CompareWithOrt(CalibrationMethod.Mse);
+
     private void CompareWithOrt(CalibrationMethod method)
     {
         Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime cross-checks run on x64 only.");
@@ -105,6 +108,8 @@ public class FloatImportTests(ITestOutputHelper output)
         }
         Assert.True(clipped * 2 >= minmax.Count, $"percentile 99.9 clipped only {clipped} of {minmax.Count} ranges");
     }
+
+    internal static InputNormalization ImageNetNormalization => ImageNet;
 
     internal static (double SqnrDb, double Cosine) Agreement(float[] reference, float[] ours)
     {
@@ -169,13 +174,13 @@ public class FloatImportTests(ITestOutputHelper output)
     [Fact]
     public void UnsupportedNodesAreAllListedInOneError()
     {
-        var onnx = new FloatNet(8, 8, 3, seed: 1).Conv(4, 3, pad: 1).Raw("Sigmoid").Raw("LeakyRelu").Raw("Softmax").Finish();
+        var onnx = new FloatNet(8, 8, 3, seed: 1).Conv(4, 3, pad: 1).Raw("Tanh").Raw("HardSwish").Raw("Softmax").Finish();
         var e = Assert.Throws<OnnxImportException>(() => FloatOnnxPacker.Pack(onnx, new FloatPackOptions { Images = [] }));
         output.WriteLine(e.Message);
         Assert.Contains("3 unsupported node(s)", e.Message);
-        Assert.Contains("'Sigmoid_", e.Message);
-        Assert.Contains("(Sigmoid)", e.Message);
-        Assert.Contains("(LeakyRelu)", e.Message);
+        Assert.Contains("'Tanh_", e.Message);
+        Assert.Contains("(Tanh)", e.Message);
+        Assert.Contains("(HardSwish)", e.Message);
         Assert.Contains("(Softmax)", e.Message);
     }
 
@@ -194,14 +199,17 @@ public class FloatImportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void LowBitPoliciesAreRefusedNamingTheOption()
+    public void BitPoliciesParseAndBadOnesAreRefusedNamingTheOption()
     {
-        FloatOnnxPacker.CheckBits("M8F8L8");
-        FloatOnnxPacker.CheckBits("8");
-        var e = Assert.Throws<OnnxImportException>(() => FloatOnnxPacker.CheckBits("M4F8L8"));
-        Assert.Contains("--bits 'M4F8L8'", e.Message);
-        Assert.Contains("not implemented", e.Message);
-        e = Assert.Throws<OnnxImportException>(() => FloatOnnxPacker.CheckBits("w4a4"));
+        Assert.Equal(new BitPolicy(8, 8, 8), BitPolicy.Parse("M8F8L8"));
+        Assert.Equal(new BitPolicy(8, 8, 8), BitPolicy.Parse("8"));
+        Assert.Equal(new BitPolicy(4, 8, 8), BitPolicy.Parse("M4F8L8"));
+        Assert.Equal(new BitPolicy(2, 8, 4), BitPolicy.Parse("M2F8L4"));
+        Assert.Equal("M3F8L8", BitPolicy.Parse("M3F8L8").ToString());
+        var e = Assert.Throws<OnnxImportException>(() => BitPolicy.Parse("M5F8L8"));
+        Assert.Contains("--bits 'M5F8L8'", e.Message);
+        Assert.Contains("2, 3, 4 or 8", e.Message);
+        e = Assert.Throws<OnnxImportException>(() => BitPolicy.Parse("w4a4"));
         Assert.Contains("--bits", e.Message);
     }
 
@@ -225,7 +233,15 @@ public class FloatImportTests(ITestOutputHelper output)
             Assert.Contains("Concat", stdout);
             Assert.Contains("ResizeNearest2x", stdout);
 
-            (code, _, stderr) = Cli("pack", onnx, "-o", blob, "--calibrate", ImageFolder(), "--bits", "M4F8L8");
+            (code, stdout, stderr) = Cli("pack", onnx, "-o", blob, "--calibrate", ImageFolder(), "--bits", "M4F8L8", "--calibrate-method", "mse", "--limit", "2");
+            Assert.True(code == 0, stderr);
+            Assert.Contains("bit policy M4F8L8", stdout + stderr);
+            (code, stdout, stderr) = Cli("inspect", blob);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("Requantize", stdout);
+            Assert.Contains("u4-packed", stdout);
+
+            (code, _, stderr) = Cli("pack", onnx, "-o", blob, "--calibrate", ImageFolder(), "--bits", "M5F8L8");
             Assert.Equal(PackModelCli.ImportError, code);
             Assert.Contains("--bits", stderr);
         }

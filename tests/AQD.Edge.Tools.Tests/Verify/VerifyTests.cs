@@ -53,6 +53,24 @@ public class VerifyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void LowBitBlobIsVerifiedIncludingPackedTensors()
+    {
+        Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime runs on x64 only here.");
+        using var dir = new TempDir();
+        string onnx = dir.File("net.onnx", FloatImportTests.ResNetLike()), blob = dir.Path("net-m4.aqd");
+        var (code, _, stderr) = Cli("pack", onnx, "-o", blob, "--calibrate", FloatImportTests.ImageFolder(), "--mean", Mean, "--std", Std, "--bits", "M4F8L8");
+        Assert.True(code == PackModelCli.Ok, stderr);
+        (code, var stdout, stderr) = Cli("verify", blob, "--reference", onnx, "--images", FloatImportTests.ImageFolder(), "--min-sqnr", "5", "--min-cosine", "0.9", "--json");
+        output.WriteLine(stdout + stderr);
+        Assert.True(code == PackModelCli.Ok, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        // conv outputs written packed at 4 bits are compared too (dequantized from their packed codes)
+        var layers = json.RootElement.GetProperty("layers").EnumerateArray().ToList();
+        Assert.True(layers.Count >= 10, $"{layers.Count} layers compared");
+        Assert.All(layers, l => Assert.True(l.GetProperty("cosine").GetDouble() > 0.9, l.ToString()));
+    }
+
+    [Fact]
     public void BlobOfAnotherModelFailsAtTheFirstLayer()
     {
         Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime runs on x64 only here.");

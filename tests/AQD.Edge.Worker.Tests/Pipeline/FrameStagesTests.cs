@@ -1,5 +1,7 @@
+using AQD.Edge.Detection;
 using AQD.Edge.Hardware.Frames;
 using AQD.Edge.Hardware.Sources;
+using AQD.Edge.Worker.Inference;
 using AQD.Edge.Worker.Pipeline;
 using AQD.Edge.Worker.Tests.Support;
 
@@ -16,7 +18,7 @@ public sealed class FrameStagesTests
 
     /// <summary>One frame through capture → detect → release on the calling thread (the test
     /// pattern completes synchronously); returns the result's first box.</summary>
-    private static DetectedObject Step(FrameStages stages, IFrameSource source)
+    private static ObjectDetection Step(FrameStages stages, IFrameSource source)
     {
         var captured = stages.CaptureOneAsync(source, CancellationToken.None);
         if (!captured.IsCompletedSuccessfully || !captured.Result) throw new InvalidOperationException("capture did not complete synchronously");
@@ -50,6 +52,25 @@ public sealed class FrameStagesTests
     }
 
     [Fact]
+    public void With_the_bundled_model_capture_to_inference_allocates_nothing_per_frame()
+    {
+        using var detector = new ModelFrameDetector(TestPaths.Model, new DetectorOptions { Threads = 1 });
+        var stats = new PipelineStats(TimeProvider.System);
+        var stages = new FrameStages(detector, stats, captureQueue: 2, resultQueue: 4, keepFramesWithObjects: true);
+        var pool = FramePool.For(FrameStages.PoolFramesFor(2, 4, true), 320, 240);
+        using var source = new TestPatternFrameSource(new TestPatternOptions { Width = 320, Height = 240, Boxes = 3 }, pool: pool);
+        for (int i = 0; i < 2; i++) Step(stages, source); // first frame of this size sizes the detector's buffers
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) Step(stages, source);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"3 frames through {detector.Name}: {allocated} bytes allocated");
+        Assert.Equal(0, allocated);
+        Assert.Equal(0, pool.Grown);
+    }
+
+    [Fact]
     public void Each_result_has_the_box_of_its_own_frame()
     {
         var stats = new PipelineStats(TimeProvider.System);
@@ -58,7 +79,7 @@ public sealed class FrameStagesTests
         for (long seq = 0; seq < 40; seq++)
         {
             var box = TestPatternFrameSource.BoxAt(seq, 0, W, H);
-            Assert.Equal(new DetectedObject(0, "person", 900, box.X, box.Y, box.X + box.Width, box.Y + box.Height), Step(stages, source));
+            Assert.Equal(new ObjectDetection(0, "person", 900, box.X, box.Y, box.X + box.Width, box.Y + box.Height), Step(stages, source));
         }
     }
 

@@ -1,3 +1,4 @@
+using AQD.Edge.Detection;
 using AQD.Edge.Worker.Pipeline;
 
 namespace AQD.Edge.Worker.Tests.Support;
@@ -18,7 +19,7 @@ internal sealed class ColorBoxDetector(byte r = 230, byte g = 40, byte b = 40) :
     public int FailEvery { get; init; }
     public int Calls => _calls;
 
-    public int Detect(ReadOnlySpan<byte> rgb24, int width, int height, int stride, Span<DetectedObject> output)
+    public int Detect(ReadOnlySpan<byte> rgb24, int width, int height, int stride, Span<ObjectDetection> output)
     {
         int call = ++_calls;
         if (FailEvery > 0 && call % FailEvery == 0) throw new InvalidOperationException($"test failure on call {call}");
@@ -36,7 +37,7 @@ internal sealed class ColorBoxDetector(byte r = 230, byte g = 40, byte b = 40) :
             }
         }
         if (x2 < 0) return 0;
-        output[0] = new DetectedObject(0, "person", 900, x1, y1, x2 + 1, y2 + 1);
+        output[0] = new ObjectDetection(0, "person", 900, x1, y1, x2 + 1, y2 + 1);
         return 1;
     }
 

@@ -3,6 +3,28 @@ namespace AQD.Edge.Onnx.Detection;
 /// <summary>What pack-model knows about a detector's heads beyond its graph (CLI: --detector and friends).</summary>
 public sealed record DetectionBuildOptions
 {
+    /// <summary>Options from a blob's detector metadata (what pack --detector wrote); defaults for absent members.</summary>
+    /// <exception cref="AQD.Edge.Onnx.Import.OnnxImportException">Not a detector family, or no strides.</exception>
+    public static DetectionBuildOptions FromMetadata(AQD.Edge.Model.Metadata.DetectorSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Family is not ("nanodet" or "fcos" or "retinanet") || spec.Strides is not { Count: > 0 })
+        {
+            throw new AQD.Edge.Onnx.Import.OnnxImportException($"detection tables need a detector family (nanodet, fcos, retinanet) with strides; the metadata says '{spec.Family}' with {spec.Strides?.Count ?? 0} strides.");
+        }
+        var d = new DetectionBuildOptions { Family = spec.Family, Strides = spec.Strides };
+        return d with
+        {
+            RegMax = spec.RegMax ?? 0,
+            ScoreThresholdPermille = spec.ScoreThresholdPermille ?? d.ScoreThresholdPermille,
+            IouThresholdPermille = spec.IouThresholdPermille ?? d.IouThresholdPermille,
+            MaxDetections = spec.MaxDetections ?? d.MaxDetections,
+            AnchorSizes = spec.AnchorSizes,
+            AnchorRatiosPermille = spec.AnchorRatiosPermille ?? d.AnchorRatiosPermille,
+            AnchorScalesPermille = spec.AnchorScalesPermille ?? d.AnchorScalesPermille,
+        };
+    }
+
     /// <summary>"nanodet" (GFL), "fcos" or "retinanet".</summary>
     public required string Family { get; init; }
 

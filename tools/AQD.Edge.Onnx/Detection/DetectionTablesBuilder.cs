@@ -138,13 +138,15 @@ public static class DetectionTablesBuilder
     }
 
     /// <summary>
-    /// The blob rewritten with the detector's metadata and a DETC section: every section is copied in
+    /// The blob rewritten with the detector's metadata (from <paramref name="options"/>, or the blob's own
+    /// detector metadata when null) and a DETC section: every section is copied in
     /// order (so graph section indices and string indices stay valid), META is replaced, DETC is added
     /// before the string table; the result is re-read and validated.
     /// </summary>
-    public static byte[] AddTo(byte[] blob, string sourceName, DetectionBuildOptions o)
+    public static byte[] AddTo(byte[] blob, string sourceName, DetectionBuildOptions? options = null)
     {
         var reader = BlobReader.Open(blob, sourceName);
+        var o = options ?? DetectionBuildOptions.FromMetadata(reader.Metadata.Detector);
         if (reader.Find(SectionKind.Detection) is not null)
         {
             throw new OnnxImportException($"{sourceName} already has a DETC section.");

@@ -3,7 +3,6 @@ using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 using DT = AQD.Edge.Onnx.Protobuf.TensorProto.Types.DataType;
 
 namespace AQD.Edge.Onnx.Import;
@@ -16,6 +15,13 @@ public enum CalibrationMethod
 
     /// <summary>The observed range clipped to the given percentile of |x| (histogram of 4096 bins).</summary>
     Percentile,
+
+    /// <summary>
+    /// The observed range clipped to the |x| threshold t minimizing the quantization mean squared error
+    /// over the histogram: values above t cost (v - t)^2, values below cost their rounding error on the
+    /// grid of step (min(max, t) - max(min, -t)) / levels anchored at 0 (the zero point is exact).
+    /// </summary>
+    Mse,
 }
 
 /// <summary>A real range [Min, Max] of a tensor.</summary>
@@ -123,7 +129,7 @@ public sealed class InputNormalization
     }
 }
 
-/// <summary>Calibration photos: listing a folder and decoding with ImageSharp, stretched to the model input.</summary>
+/// <summary>Calibration photos: listing a folder, decoding with ImageSharp, stretching (bilinear, half-pixel) to the model input.</summary>
 public static class CalibrationImages
 {
     private static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
@@ -139,40 +145,86 @@ public static class CalibrationImages
         return files.Count > 0 ? files : throw new FileNotFoundException($"calibration folder '{folder}' holds no images ({string.Join(", ", Extensions)}).");
     }
 
-    /// <summary>HWC pixels (RGB for 3 channels, luminance for 1) of the image stretched to width x height (bicubic).</summary>
+    /// <summary>
+    /// HWC pixels (RGB for 3 channels, luminance for 1) of the image stretched to width x height with
+    /// 2-tap bilinear interpolation, half-pixel centres, no antialiasing (cv2.resize INTER_LINEAR, TF
+    /// half_pixel_centers; the device's integer preprocessing uses the same rule): for output row y,
+    /// sy = max(0, (y + 0.5) H / height - 0.5), rows floor(sy) and the next one (clamped), weights by the
+    /// fraction; the same for columns; rounded to the nearest level.
+    /// </summary>
     public static byte[] LoadHwc(string path, int width, int height, int channels)
     {
+        byte[] src;
+        int w, h;
         if (channels == 3)
         {
             using var image = Image.Load<Rgb24>(path);
-            image.Mutate(m => m.Resize(width, height));
-            var px = new byte[width * height * 3];
-            image.CopyPixelDataTo(px);
-            return px;
+            (w, h) = (image.Width, image.Height);
+            src = new byte[w * h * 3];
+            image.CopyPixelDataTo(src);
         }
-        if (channels == 1)
+        else if (channels == 1)
         {
             using var image = Image.Load<L8>(path);
-            image.Mutate(m => m.Resize(width, height));
-            var px = new byte[width * height];
-            image.CopyPixelDataTo(px);
-            return px;
+            (w, h) = (image.Width, image.Height);
+            src = new byte[w * h];
+            image.CopyPixelDataTo(src);
         }
-        throw new ArgumentException($"image inputs have 1 or 3 channels, the model has {channels}.");
+        else
+        {
+            throw new ArgumentException($"image inputs have 1 or 3 channels, the model has {channels}.");
+        }
+        return StretchBilinear(src, w, h, channels, width, height);
+    }
+
+    /// <summary>The half-pixel 2-tap bilinear stretch of <see cref="LoadHwc"/> on HWC bytes.</summary>
+    public static byte[] StretchBilinear(ReadOnlySpan<byte> src, int w, int h, int c, int width, int height)
+    {
+        static (int I0, int I1, double F)[] Taps(int inSize, int outSize)
+        {
+            var taps = new (int, int, double)[outSize];
+            for (int d = 0; d < outSize; d++)
+            {
+                double s = Math.Max(0, (d + 0.5) * inSize / outSize - 0.5);
+                int i0 = Math.Min((int)Math.Floor(s), inSize - 1);
+                taps[d] = (i0, Math.Min(i0 + 1, inSize - 1), s - i0);
+            }
+            return taps;
+        }
+        var ty = Taps(h, height);
+        var tx = Taps(w, width);
+        var dst = new byte[width * height * c];
+        for (int y = 0; y < height; y++)
+        {
+            var (y0, y1, fy) = ty[y];
+            for (int x = 0; x < width; x++)
+            {
+                var (x0, x1, fx) = tx[x];
+                for (int k = 0; k < c; k++)
+                {
+                    double top = src[(y0 * w + x0) * c + k] * (1 - fx) + src[(y0 * w + x1) * c + k] * fx;
+                    double bottom = src[(y1 * w + x0) * c + k] * (1 - fx) + src[(y1 * w + x1) * c + k] * fx;
+                    dst[(y * width + x) * c + k] = (byte)Math.Clamp(Math.Round(top * (1 - fy) + bottom * fy), 0, 255);
+                }
+            }
+        }
+        return dst;
     }
 }
 
 /// <summary>
 /// Runs the float model with ONNX Runtime, every observed tensor exposed as a graph output, and
-/// collects per-tensor min, max and a histogram of |x| (bins double their width when a larger value
-/// arrives, so one pass suffices).
+/// collects per-tensor <see cref="TensorStatistics"/>.
 /// </summary>
 public static class Calibrator
 {
-    private const int Bins = 4096;
-
     public static Dictionary<string, TensorRange> Run(FloatOnnxGraph graph, IReadOnlyList<string> images, InputNormalization norm,
         CalibrationMethod method, double percentile = 99.99, Action<int, int, string>? progress = null)
+        => Collect(graph, images, norm, progress).ToDictionary(kv => kv.Key, kv => kv.Value.Range(method, percentile));
+
+    /// <summary>Runs the model on the photos and returns every observed tensor's statistics (min, max, |x| histogram).</summary>
+    public static Dictionary<string, TensorStatistics> Collect(FloatOnnxGraph graph, IReadOnlyList<string> images, InputNormalization norm,
+        Action<int, int, string>? progress = null)
     {
         var (c, h, w) = InputShape(graph);
         if (norm.Mean.Length != c)
@@ -186,7 +238,7 @@ public static class Calibrator
         {
             model.Graph.Output.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DT.Float } } });
         }
-        var stats = observed.ToDictionary(n => n, _ => new Stats());
+        var stats = observed.ToDictionary(n => n, _ => new TensorStatistics());
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
         using var session = new InferenceSession(model.ToByteArray(), options);
         using var runOptions = new RunOptions();
@@ -199,10 +251,11 @@ public static class Calibrator
             using var results = session.Run(runOptions, [inputName], [input], observed);
             for (int k = 0; k < observed.Count; k++)
             {
-                stats[observed[k]].Add(results[k].GetTensorDataAsSpan<float>());
+                var shape = results[k].GetTensorTypeAndShape().Shape;
+                stats[observed[k]].Add(results[k].GetTensorDataAsSpan<float>(), shape.Length == 4 ? (int)shape[1] : 1);
             }
         }
-        return stats.ToDictionary(kv => kv.Key, kv => kv.Value.Range(method, percentile));
+        return stats;
     }
 
     /// <summary>(C, H, W) of the graph input [1, C, H, W].</summary>
@@ -215,55 +268,139 @@ public static class Calibrator
         }
         return ((int)dims[1].DimValue, (int)dims[2].DimValue, (int)dims[3].DimValue);
     }
+}
 
-    private sealed class Stats
+/// <summary>
+/// One tensor's calibration statistics: min, max and a histogram of |x| over 4096 bins (the bins
+/// double their width when a larger value arrives, so one pass suffices).
+/// </summary>
+public sealed class TensorStatistics
+{
+    private const int Bins = 4096;
+
+    /// <summary>Candidate thresholds of the MSE search: every this many bins (plus max |x|).</summary>
+    private const int MseStride = 8;
+
+    private readonly long[] histogram = new long[Bins];
+    private float min = float.PositiveInfinity, max = float.NegativeInfinity;
+    private double top;   // histogram covers |x| in [0, top)
+    private long count;
+
+    private double[] channelSums = [];
+    private long channelCount;
+
+    /// <summary>Adds observed values: <paramref name="channels"/> planes of equal size (NCHW with N = 1; 1 for a flat run).</summary>
+    public void Add(ReadOnlySpan<float> values, int channels = 1)
     {
-        private readonly long[] histogram = new long[Bins];
-        private float min = float.PositiveInfinity, max = float.NegativeInfinity;
-        private double top;   // histogram covers |x| in [0, top)
-        private long count;
-
-        public void Add(ReadOnlySpan<float> values)
+        if (channels < 1 || values.Length % channels != 0 || (channelSums.Length != 0 && channelSums.Length != channels))
         {
-            float localMax = 0;
-            foreach (float v in values)
-            {
-                min = Math.Min(min, v);
-                max = Math.Max(max, v);
-                localMax = Math.Max(localMax, Math.Abs(v));
-            }
-            if (top == 0)
-            {
-                top = localMax > 0 ? localMax * 1.0000001 : 1e-30;
-            }
-            while (localMax >= top)
-            {
-                for (int i = 0; i < Bins / 2; i++) { histogram[i] = histogram[2 * i] + histogram[2 * i + 1]; }
-                Array.Clear(histogram, Bins / 2, Bins / 2);
-                top *= 2;
-            }
-            foreach (float v in values)
-            {
-                histogram[Math.Min(Bins - 1, (int)(Math.Abs(v) / top * Bins))]++;
-            }
-            count += values.Length;
+            throw new ArgumentException($"{values.Length} values do not form {channels} planes (earlier batches had {channelSums.Length}).");
         }
-
-        public TensorRange Range(CalibrationMethod method, double percentile)
+        if (channelSums.Length == 0)
         {
-            if (count == 0)
-            {
-                return new TensorRange(0, 0);
-            }
-            if (method == CalibrationMethod.MinMax)
-            {
-                return new TensorRange(min, max);
-            }
-            long need = (long)Math.Ceiling(count * percentile / 100), seen = 0;
-            int bin = 0;
-            for (; bin < Bins - 1 && seen + histogram[bin] < need; bin++) { seen += histogram[bin]; }
-            float t = (float)((bin + 1) * top / Bins);
-            return new TensorRange(Math.Max(min, -t), Math.Min(max, t));
+            channelSums = new double[channels];
         }
+        int plane = values.Length / channels;
+        for (int c = 0; c < channels; c++)
+        {
+            double sum = 0;
+            foreach (float v in values.Slice(c * plane, plane)) { sum += v; }
+            channelSums[c] += sum;
+        }
+        channelCount += plane;
+        float localMax = 0;
+        foreach (float v in values)
+        {
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+            localMax = Math.Max(localMax, Math.Abs(v));
+        }
+        if (top == 0)
+        {
+            top = localMax > 0 ? localMax * 1.0000001 : 1e-30;
+        }
+        while (localMax >= top)
+        {
+            for (int i = 0; i < Bins / 2; i++) { histogram[i] = histogram[2 * i] + histogram[2 * i + 1]; }
+            Array.Clear(histogram, Bins / 2, Bins / 2);
+            top *= 2;
+        }
+        foreach (float v in values)
+        {
+            histogram[Math.Min(Bins - 1, (int)(Math.Abs(v) / top * Bins))]++;
+        }
+        count += values.Length;
+    }
+
+    public float Min => min;
+
+    public float Max => max;
+
+    public long Count => count;
+
+    /// <summary>Mean of each channel over every observed pixel (empty before the first <see cref="Add"/>).</summary>
+    public double[] ChannelMeans => [.. channelSums.Select(s => channelCount > 0 ? s / channelCount : 0)];
+
+    /// <summary>The range <paramref name="method"/> chooses; <paramref name="levels"/> (steps of the grid, 255 for 8 bits, 2^b - 1 for b bits) matters for MSE only.</summary>
+    public TensorRange Range(CalibrationMethod method, double percentile = 99.99, int levels = 255)
+    {
+        if (count == 0)
+        {
+            return new TensorRange(0, 0);
+        }
+        if (method == CalibrationMethod.MinMax)
+        {
+            return new TensorRange(min, max);
+        }
+        if (method == CalibrationMethod.Mse)
+        {
+            float best = MseThreshold(levels);
+            return new TensorRange(Math.Max(min, -best), Math.Min(max, best));
+        }
+        long need = (long)Math.Ceiling(count * percentile / 100), seen = 0;
+        int bin = 0;
+        for (; bin < Bins - 1 && seen + histogram[bin] < need; bin++) { seen += histogram[bin]; }
+        float t = (float)((bin + 1) * top / Bins);
+        return new TensorRange(Math.Max(min, -t), Math.Min(max, t));
+    }
+
+    /// <summary>The |x| threshold with the least quantization MSE over the histogram (bin centres stand for their values).</summary>
+    public float MseThreshold(int levels)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(levels, 1);
+        double maxAbs = Math.Max(Math.Abs((double)min), Math.Abs((double)max));
+        if (count == 0 || maxAbs == 0)
+        {
+            return 0;
+        }
+        double binWidth = top / Bins, bestT = maxAbs, bestErr = double.PositiveInfinity;
+        int lastBin = Math.Min(Bins - 1, (int)(maxAbs / top * Bins));
+        for (int k = MseStride - 1; k <= lastBin + MseStride; k += MseStride)
+        {
+            double t = Math.Min(maxAbs, (k + 1) * binWidth);
+            double lo = Math.Max(min, -t), hi = Math.Min(max, t);
+            double step = (hi - lo) / levels;
+            if (!(step > 0))
+            {
+                continue;
+            }
+            double err = 0;
+            for (int b = 0; b <= lastBin; b++)
+            {
+                if (histogram[b] == 0)
+                {
+                    continue;
+                }
+                double v = (b + 0.5) * binWidth;
+                double e = v > t ? v - t : v - step * Math.Round(v / step);
+                err += histogram[b] * e * e;
+            }
+            if (err < bestErr)
+            {
+                bestErr = err;
+                bestT = t;
+            }
+        }
+        return (float)bestT;
     }
 }

@@ -1,8 +1,7 @@
-using System.Text.RegularExpressions;
-using AQD.Edge.Kernels.LowBit;
 using AQD.Edge.Kernels.Tensors;
 using AQD.Edge.Model.Container;
 using AQD.Edge.Model.Graph;
+using AQD.Edge.Model.Metadata;
 
 namespace AQD.Edge.Onnx.Import;
 
@@ -22,8 +21,14 @@ public sealed record FloatPackOptions
     /// <summary>Percentile of |x| for <see cref="CalibrationMethod.Percentile"/>.</summary>
     public double Percentile { get; init; } = 99.99;
 
-    /// <summary>Bit policy: AQD shorthand M{b}F{b}L{b} or a single width; only 8 for now.</summary>
+    /// <summary>Bit policy: AQD shorthand M{b}F{b}L{b} or a single width, b in 2, 3, 4, 8 (see <see cref="BitPolicy"/>).</summary>
     public string Bits { get; init; } = "M8F8L8";
+
+    /// <summary>
+    /// Statistics from an earlier <see cref="Calibrator.Collect"/> of the same model with the same
+    /// normalization (several policies from one calibration); null runs the calibration on <see cref="Images"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, TensorStatistics>? Statistics { get; init; }
 
     /// <summary>
     /// Output of a Sigmoid's lookup table: 16 = int16 at scale 1/32768 (default: NanoDet's class scores keep
@@ -46,6 +51,7 @@ public sealed record FloatPackResult(PackResult Packed, InputNormalization Input
 /// MaxPool, Resize and Concat share one quantization between their inputs and output (the union of
 /// the ranges); weights int8 symmetric per output channel in [-127, 127] (scale max|w| / 127); bias
 /// int32 at s_in * s_w[c]; emission (multipliers, clamps) through <see cref="QuantizedGraphEmitter"/>.
+/// Low-bit policies (M4F8L8, M2F8L8, ...): <see cref="LowBitPlan"/> and <see cref="LowBitWeightQuantizer"/>.
 /// </summary>
 public static class FloatOnnxPacker
 {
@@ -54,11 +60,16 @@ public static class FloatOnnxPacker
     {
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(options);
-        CheckBits(options.Bits);
+        var policy = BitPolicy.Parse(options.Bits);
         var graph = FloatOnnxGraph.Parse(onnx, options.Pack.SourceFileName);
         var (c, _, _) = Calibrator.InputShape(graph);
         var norm = options.Normalization ?? InputNormalization.Identity(c);
-        var ranges = Calibrator.Run(graph, options.Images, norm, options.Method, options.Percentile, options.Progress);
+        var stats = options.Statistics?.ToDictionary() ?? Calibrator.Collect(graph, options.Images, norm, options.Progress);
+        if (graph.ObservedTensors.FirstOrDefault(n => !stats.ContainsKey(n)) is { } missing)
+        {
+            throw new OnnxImportException($"the given calibration statistics lack tensor '{missing}' (collected from another model?).");
+        }
+        var ranges = stats.ToDictionary(kv => kv.Key, kv => kv.Value.Range(options.Method, options.Percentile));
         if (graph.InputAffine is { } affine)
         {
             try
@@ -71,6 +82,9 @@ public static class FloatOnnxPacker
             }
         }
         var quant = ChooseQuantization(graph, ranges, norm, QuantizedGraphEmitter.SigmoidOutput(options.SigmoidBits));
+        var plan = new LowBitPlan(graph, policy, stats, ranges);
+        var lowInputs = new Dictionary<(string, int), QTensor>();
+        var weightFormats = new List<string>();
 
         var writer = new BlobWriter();
         var builder = new GraphBuilder(writer);
@@ -83,14 +97,29 @@ public static class FloatOnnxPacker
         var input = emit.AddInput(graph.Input, norm.Scale, ActivationFormat.UInt8(norm.ZeroPoint), graph.Input.Name);
         foreach (var l in graph.Layers)
         {
-            var (ys, yf) = quant[l.Output];
+            var (ys, yf) = plan.PackedOutput(l.Output) ?? quant[l.Output];
             try
             {
                 switch (l.Kind)
                 {
                     case FloatLayerKind.Conv:
-                        EmitConv(emit, l, t[l.Inputs[0]], ys, yf);
+                    {
+                        var x = t[l.Inputs[0]];
+                        int inBits = plan.InputBits(l);
+                        if (inBits < 8 && x.Format.Storage != ActivationStorage.PackedUnsigned)
+                        {
+                            var key = (l.Inputs[0], inBits);
+                            if (!lowInputs.TryGetValue(key, out var low))
+                            {
+                                low = emit.Requantize($"{l.Inputs[0]}.to-u{inBits}", x, $"{l.Inputs[0]}.u{inBits}",
+                                    plan.LowScale(l.Inputs[0], inBits), ActivationFormat.Packed(inBits));
+                                lowInputs[key] = low;
+                            }
+                            x = low;
+                        }
+                        weightFormats.Add(EmitConv(emit, l, x, plan.WeightBits(l), ys, yf, stats.GetValueOrDefault(l.Inputs[0])?.ChannelMeans));
                         break;
+                    }
                     case FloatLayerKind.Add:
                         emit.Add(l.Node, t[l.Inputs[0]], t[l.Inputs[1]], l.Relu, l.Output, ys, yf);
                         break;
@@ -155,51 +184,63 @@ public static class FloatOnnxPacker
             $"calibrated on {options.Images.Count} image(s), {options.Method}{(options.Method == CalibrationMethod.Percentile ? $" {options.Percentile}" : "")}; " +
             $"input '{graph.Input.Name}' quantized with scale {norm.Scale}, zero point {norm.ZeroPoint}.",
         };
+        if (!policy.IsInt8)
+        {
+            notes.Add($"bit policy {policy}: conv weights {string.Join(", ", weightFormats.GroupBy(f => f).Select(g => $"{g.Count()} x {g.Key}"))}; " +
+                $"{plan.PackedOutputCount} conv output(s) written packed, {lowInputs.Count} Requantize op(s) to packed inputs; b-bit clips MSE-optimal.");
+        }
+        var bitPolicy = new BitPolicySpec
+        {
+            Shorthand = policy.ToString(),
+            WeightBits = policy.Middle,
+            ActivationBits = policy.Middle,
+            Layers = policy.IsInt8 ? null : [.. plan.Roles.Where(r => r.Value != ConvRole.Middle).Select(r => new LayerBits
+            {
+                Name = r.Key.Node.Name,
+                WeightBits = plan.WeightBits(r.Key),
+                ActivationBits = plan.InputBits(r.Key),
+            })],
+        };
         var packed = QuantizedOnnxPacker.Finish(writer, builder, input, options.Pack, onnx,
-            [.. norm.Mean.Select(m => (int)Math.Round(m * 1000))], [.. norm.Std.Select(s => (int)Math.Round(s * 1000))], notes, norm.ColorOrder);
+            [.. norm.Mean.Select(m => (int)Math.Round(m * 1000))], [.. norm.Std.Select(s => (int)Math.Round(s * 1000))], notes, norm.ColorOrder, bitPolicy);
         return new FloatPackResult(packed, norm, ranges, outputs);
     }
 
-    /// <summary>Accepts "8" or M{b}F{b}L{b} with every b = 8 (low-bit policies are not implemented yet).</summary>
-    public static void CheckBits(string bits)
-    {
-        var m = Regex.Match(bits, "^(?:M([0-9]+)F([0-9]+)L([0-9]+)|([0-9]+))$");
-        if (!m.Success)
-        {
-            throw new OnnxImportException($"--bits '{bits}': expected an AQD policy M{{b}}F{{b}}L{{b}} (e.g. M8F8L8) or a single width (8).");
-        }
-        if (m.Groups.Cast<Group>().Skip(1).Where(g => g.Success).Any(g => g.Value != "8"))
-        {
-            throw new OnnxImportException($"--bits '{bits}': only 8-bit layers are supported for float models so far (M8F8L8); low-bit policies such as M4F8L8 or M2F8L8 are not implemented yet.");
-        }
-    }
-
-    private static void EmitConv(QuantizedGraphEmitter emit, FloatLayer l, QTensor x, float ys, ActivationFormat yf)
+    /// <summary>
+    /// Emits a conv with weights at <paramref name="bits"/> (<see cref="LowBitWeightQuantizer"/>); returns the weight format.
+    /// Low-bit weights get bias correction when the input's calibrated channel means are known:
+    /// b'[o] = b[o] - sum over (i, ky, kx) of (s[o] q - w)[o, i, ky, kx] * mean[g * Cg + i] (the expected
+    /// output shift the weight rounding causes; padding ignored).
+    /// </summary>
+    private static string EmitConv(QuantizedGraphEmitter emit, FloatLayer l, QTensor x, int bits, float ys, ActivationFormat yf, double[]? inputMeans)
     {
         var cv = l.Conv!;
-        int per = cv.Weights.Length / cv.M;
-        var q = new long[cv.Weights.Length];
-        var scales = new float[cv.M];
+        var qw = LowBitWeightQuantizer.Quantize(cv.Weights, cv.M, bits);
         var bias = new int[cv.M];
+        bool correct = bits < 8 && inputMeans is not null && inputMeans.Length == x.Channels;
+        int per = cv.Cg * cv.Kh * cv.Kw, groups = x.Channels / cv.Cg, mPerGroup = cv.M / Math.Max(1, groups);
         for (int o = 0; o < cv.M; o++)
         {
-            float maxAbs = 0;
-            for (int i = 0; i < per; i++) { maxAbs = Math.Max(maxAbs, Math.Abs(cv.Weights[o * per + i])); }
-            float s = maxAbs > 0 ? maxAbs / 127f : 1e-8f;
-            scales[o] = s;
-            for (int i = 0; i < per; i++)
+            double fb = cv.Bias[o];
+            if (correct)
             {
-                q[o * per + i] = (long)Math.Clamp(Math.Round(cv.Weights[o * per + i] / (double)s, MidpointRounding.ToEven), -127, 127);
+                int c0 = o / mPerGroup * cv.Cg;
+                for (int j = 0; j < per; j++)
+                {
+                    double err = qw.Scales[o] * (double)qw.Values[o * per + j] - cv.Weights[o * per + j];
+                    fb -= err * inputMeans![c0 + j / (cv.Kh * cv.Kw)];
+                }
             }
-            double b = Math.Round(cv.Bias[o] / ((double)x.Scale * s), MidpointRounding.ToEven);
+            double b = Math.Round(fb / ((double)x.Scale * qw.Scales[o]), MidpointRounding.ToEven);
             if (!(b >= int.MinValue && b <= int.MaxValue))
             {
                 throw new OnnxImportException($"node '{l.Node.Name}': bias of channel {o} is {b} in accumulator units, outside int32.");
             }
             bias[o] = (int)b;
         }
-        emit.Conv(l.Node, x, new IntConvWeights(l.Node.Input[1], q, cv.M, cv.Cg, cv.Kh, cv.Kw, LowBitFormat.Int(8)), scales, bias,
+        emit.Conv(l.Node, x, new IntConvWeights(l.Node.Input[1], qw.Values, cv.M, cv.Cg, cv.Kh, cv.Kw, qw.Format), qw.Scales, bias,
             l.Relu, l.ClampMax, l.Output, ys, yf, l.ExtraPads, l.LeakyAlpha);
+        return qw.Format.ToString();
     }
 
     /// <summary>
@@ -225,6 +266,13 @@ public static class FloatOnnxPacker
         return names;
     }
 
+    /// <summary>
+    /// The calibrated range of a Sigmoid's input is raised to at least this logit (sigmoid 0.99): a detector's
+    /// class logits calibrated on photos without confident objects would otherwise cap every score at the
+    /// largest calibrated logit (NanoDet on the three darknet photos: stride 8 capped at logit 0, score 0.5).
+    /// </summary>
+    public const double SigmoidInputCeiling = 4.6;
+
     /// <summary>uint8 (scale, format) per observed tensor; MaxPool / Resize / Concat / Flatten groups share one.</summary>
     private static Dictionary<string, (float Scale, ActivationFormat Format)> ChooseQuantization(FloatOnnxGraph graph,
         Dictionary<string, TensorRange> ranges, InputNormalization norm, (float Scale, ActivationFormat Format) sigmoid)
@@ -243,6 +291,7 @@ public static class FloatOnnxPacker
         }
         var all = graph.ObservedTensors.Append(graph.Input.Name).Distinct().ToList();
         var sigmoids = graph.Layers.Where(l => l.Kind == FloatLayerKind.Sigmoid).Select(l => l.Output).ToHashSet();
+        var sigmoidInputs = graph.Layers.Where(l => l.Kind == FloatLayerKind.Sigmoid).Select(l => l.Inputs[0]).ToHashSet();
         var groups = all.GroupBy(Find).ToList();
         var result = new Dictionary<string, (float, ActivationFormat)>();
         foreach (var g in groups)
@@ -263,6 +312,10 @@ public static class FloatOnnxPacker
                 {
                     lo = Math.Min(lo, ranges[name].Min);
                     hi = Math.Max(hi, ranges[name].Max);
+                }
+                if (g.Any(sigmoidInputs.Contains))
+                {
+                    hi = Math.Max(hi, SigmoidInputCeiling);   // confident scores are not clipped by a calibration set without confident objects
                 }
                 double scale = Math.Max(hi - lo, 1e-6) / 255;
                 int zp = (int)Math.Clamp(Math.Round(-lo / scale), 0, 255);

@@ -14,7 +14,7 @@ public static class OnnxTensorData
 
     public static long Count(TensorProto t) => t.Dims.Aggregate(1L, (a, d) => a * d);
 
-    /// <summary>Integer elements of an int8/uint8/int4/uint4/int16/uint16/int32/int64 tensor.</summary>
+    /// <summary>Integer elements of an int8/uint8/int4/uint4/int2/uint2/int16/uint16/int32/int64 tensor (sub-byte types packed low bits first).</summary>
     public static long[] Integers(TensorProto t)
     {
         CheckInline(t);
@@ -25,13 +25,15 @@ public static class OnnxTensorData
         bool hasRaw = !t.RawData.IsEmpty;
         switch (type)
         {
-            case DT.Int4 or DT.Uint4:
-                Need(t, hasRaw ? raw.Length : t.Int32Data.Count, (n + 1) / 2);
+            case DT.Int4 or DT.Uint4 or DT.Int2 or DT.Uint2:
+                int bits = type is DT.Int4 or DT.Uint4 ? 4 : 2, per = 8 / bits, mask = (1 << bits) - 1;
+                bool signedType = type is DT.Int4 or DT.Int2;
+                Need(t, hasRaw ? raw.Length : t.Int32Data.Count, (n + per - 1) / per);
                 for (long i = 0; i < n; i++)
                 {
-                    int b = hasRaw ? raw[(int)(i / 2)] : t.Int32Data[(int)(i / 2)];
-                    int nib = (int)(i % 2 == 0 ? b & 15 : (b >> 4) & 15);
-                    v[i] = type == DT.Int4 && nib >= 8 ? nib - 16 : nib;
+                    int b = hasRaw ? raw[(int)(i / per)] : t.Int32Data[(int)(i / per)];
+                    int code = (b >> (int)(i % per * bits)) & mask;
+                    v[i] = signedType && code >= 1 << (bits - 1) ? code - (1 << bits) : code;
                 }
                 return v;
             case DT.Int64:

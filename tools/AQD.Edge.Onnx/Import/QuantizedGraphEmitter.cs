@@ -247,6 +247,19 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
     }
 
     /// <summary>
+    /// Requantize <paramref name="x"/> into a new tensor <paramref name="output"/> of format
+    /// <paramref name="format"/> and scale <paramref name="scale"/> (multiplier x.Scale / scale, THE rule).
+    /// </summary>
+    public QTensor Requantize(string name, QTensor x, string output, float scale, ActivationFormat format)
+    {
+        var prm = RequantizePreparation.Prepare(x.Format, x.Scale, format, scale, x.Height * x.Width, x.Channels);
+        var y = AddTensor(output, format, scale, x.Height, x.Width, x.Channels);
+        uint ps = builder.AddParams(GraphBuilder.RequantizeBlock(prm.Multiplier, x.Format.ZeroPoint));
+        builder.AddOp(new GraphOpRecord(GraphOpType.Requantize, name, [x.Id], [y.Id], default, ps));
+        return y;
+    }
+
+    /// <summary>
     /// Reshape [1, C, H, W] -> [1, C, H*W] then Transpose [0, 2, 1] (a [1, H*W, C] graph output): the NHWC
     /// tensor's bytes are already those rows, so the output maps to the input's blob tensor (no op).
     /// </summary>

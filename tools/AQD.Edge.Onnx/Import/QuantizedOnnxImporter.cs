@@ -16,7 +16,9 @@ namespace AQD.Edge.Onnx.Import;
 /// <list type="bullet">
 /// <item>QLinearConv: uint8/int8 activations, int8 (or uint8 with a zero point) per-tensor or
 /// per-channel weights, int32 bias.</item>
-/// <item>QDQ: DequantizeLinear -> Conv -> (Relu) -> QuantizeLinear, weights int8/uint8/int4/uint4
+/// <item>ConvInteger: uint8/int8 input with a zero point, int8/uint8 weights with a zero point; the int32
+/// output becomes an int16 tensor (multiplier exactly 1) when the accumulator bound fits int16.</item>
+/// <item>QDQ: DequantizeLinear -> Conv -> (Relu) -> QuantizeLinear, weights int8/uint8/int4/uint4/int2/uint2
 /// through a DequantizeLinear, bias int32 through a DequantizeLinear or float; Relu becomes the
 /// output clamp; DQ -> MaxPool -> Q (same scale), DQ -> GlobalAveragePool -> Q, DQ + DQ -> Add ->
 /// (Relu) -> Q; QuantizeLinear of a float graph input and DequantizeLinear of a graph output are
@@ -28,7 +30,7 @@ internal sealed class QuantizedOnnxImporter
 {
     private static readonly HashSet<string> SupportedOps =
     [
-        "QuantizeLinear", "DequantizeLinear", "QLinearConv", "Conv", "Relu", "MaxPool", "GlobalAveragePool",
+        "QuantizeLinear", "DequantizeLinear", "QLinearConv", "ConvInteger", "Conv", "Relu", "MaxPool", "GlobalAveragePool",
         "Add", "Constant", "Identity",
     ];
 
@@ -151,6 +153,9 @@ internal sealed class QuantizedOnnxImporter
                 EmitConv(n, x, w, bias, relu: false, n.Output[0], ys, yzp, yf);
                 break;
             }
+            case "ConvInteger":
+                VisitConvInteger(n);
+                break;
             case "Conv":
             {
                 var x = DequantizedActivation(n, n.Input[0]);
@@ -196,6 +201,41 @@ internal sealed class QuantizedOnnxImporter
                 pending[n.Output[0]] = new Pending(n, [DequantizedActivation(n, n.Input[0]), DequantizedActivation(n, n.Input[1])], null, false);
                 break;
         }
+    }
+
+    /// <summary>
+    /// ConvInteger: y (int32) = sum (x - x_zp)(w - w_zp), no bias, no requantization. The blob has no int32
+    /// activations; the output is an int16 tensor written with multiplier exactly 1 (M0 = 2^30, n = 30:
+    /// floor((acc 2^30 + 2^29) / 2^30) = acc), which is exact whenever the accumulator bound
+    /// K max|x - x_zp| max|w - w_zp| fits int16; larger bounds are refused.
+    /// </summary>
+    private void VisitConvInteger(NodeProto n)
+    {
+        var xzp = At(n, 2) is { } xz ? Constant(n, xz) : null;
+        var (_, zp, f) = QuantParams(n, null, xzp);
+        var x = quantized.TryGetValue(n.Input[0], out var q) ? q
+            : rawInputs.TryGetValue(n.Input[0], out var input) ? quantized[n.Input[0]] = CreateInput(n, input, 1f, zp, f, n.Input[0])
+            : throw new OnnxImportException($"node '{n.Name}' (ConvInteger): input '{n.Input[0]}' is not an integer activation.");
+        if (x.Scale != 1f || x.ZeroPoint != zp)
+        {
+            throw new OnnxImportException($"node '{n.Name}' (ConvInteger): input '{n.Input[0]}' is already a quantized tensor with scale {x.Scale}; ConvInteger reads raw integers.");
+        }
+        var wt = Constant(n, n.Input[1]);
+        int m = wt.Dims.Count == 4 ? (int)wt.Dims[0] : 0;
+        var wzp = At(n, 3) is { } wz ? Constant(n, wz) : null;
+        var w = new DqConstant(wt, null, wzp, 0);
+        long k = wt.Dims.Skip(1).Aggregate(1L, (a, d) => a * d);
+        long maxX = Math.Max(zp - f.Min, f.Max - zp);
+        var wValues = OnnxTensorData.Integers(wt);
+        var wZeros = wzp is null ? new long[Math.Max(1, m)] : PerChannel(n, "weight zero point", OnnxTensorData.Integers(wzp), Math.Max(1, m));
+        long maxW = wValues.Select((v, i) => Math.Abs(v - wZeros[m > 0 ? i / (int)Math.Max(1, wValues.Length / m) : 0])).DefaultIfEmpty(0).Max();
+        if (k * maxX * maxW > short.MaxValue)
+        {
+            throw new OnnxImportException($"node '{n.Name}' (ConvInteger): the int32 output can reach {k} x {maxX} x {maxW} = {k * maxX * maxW}; " +
+                "the blob holds it as int16 only when that bound is at most 32767.");
+        }
+        Notes.Add($"ConvInteger '{n.Name}': its int32 output '{n.Output[0]}' is an int16 tensor (exact: |y| <= {k * maxX * maxW}).");
+        EmitConv(n, x, w, null, relu: false, n.Output[0], 1f, 0, ActivationFormat.Int16());
     }
 
     private void Alias(NodeProto n, string from, string to)
@@ -271,21 +311,22 @@ internal sealed class QuantizedOnnxImporter
         int m = (int)wt.Dims[0], cg = (int)wt.Dims[1], kh = (int)wt.Dims[2], kw = (int)wt.Dims[3];
 
         // Weights: value - zero point per output channel.
-        var wScales = PerChannel(n, "weight scale", Floats(n, w.Scales!), m);
+        var wScales = PerChannel(n, "weight scale", w.Scales is null ? [1f] : Floats(n, w.Scales), m);
         var wZeros = w.ZeroPoints is null ? new long[m] : PerChannel(n, "weight zero point", OnnxTensorData.Integers(w.ZeroPoints), m);
         if (w.Scales is not null && OnnxTensorData.Count(w.Scales) > 1 && w.Axis != 0)
         {
             throw new OnnxImportException($"node '{n.Name}': per-channel weight quantization must be along axis 0 (output channels), not {w.Axis}.");
         }
         var type = OnnxTensorData.TypeOf(wt);
-        var format = type is DT.Int4 or DT.Uint4 ? LowBitFormat.Int(4) : LowBitFormat.Int(8);
-        if (type is not (DT.Int8 or DT.Uint8 or DT.Int4 or DT.Uint4))
+        if (type is not (DT.Int8 or DT.Uint8 or DT.Int4 or DT.Uint4 or DT.Int2 or DT.Uint2))
         {
-            throw new OnnxImportException($"node '{n.Name}': weights '{wt.Name}' are {type}; int8, uint8, int4 or uint4 expected.");
+            throw new OnnxImportException($"node '{n.Name}': weights '{wt.Name}' are {type}; int8, uint8, int4, uint4, int2 or uint2 expected.");
         }
         var raw = OnnxTensorData.Integers(wt);
         int per = raw.Length / Math.Max(1, m);
         for (int i = 0; i < raw.Length; i++) { raw[i] -= wZeros[i / per]; }
+        wScales = (float[])wScales.Clone();
+        var format = WeightFormat(n, wt.Name, type, raw, per, wScales);
 
         // Bias (int32 at scale x_scale * w_scale[o]) and multipliers x_scale * w_scale[o] / y_scale (float32, as ORT).
         var biasValues = new int[m];
@@ -317,6 +358,56 @@ internal sealed class QuantizedOnnxImporter
         }
         emit.Conv(n, x, new IntConvWeights(wt.Name, raw, m, cg, kh, kw, format), wScales, biasValues, relu, clampMax: null, output, ys, yf);
     }
+
+    /// <summary>
+    /// The kernels' weight format for integer weights w - zp of ONNX type <paramref name="type"/>: the
+    /// type's own width (signed two's complement) when every value fits it, else the narrowest wider
+    /// signed format that holds them all (uint4 with zero point 0 spans [0, 15]: stored int8; exact).
+    /// When even int8 [-127, 127] does not hold a channel (uint8 weights with a far zero point, e.g.
+    /// test_qlinearconv's 0 - 255), the channel is re-expressed exactly if its values share a common
+    /// factor g that brings them into [-127, 127]: values / g at scale g * w_scale (the scale product is
+    /// rounded to float32 once, as a scale is; noted). Otherwise the emitter refuses the weight, naming it.
+    /// </summary>
+    private LowBitFormat WeightFormat(NodeProto n, string name, DT type, long[] values, int per, float[] scales)
+    {
+        static bool Fits(long v, LowBitFormat f) => f.Bits == 8 ? v is >= -127 and <= 127 : v >= f.MinValue && v <= f.MaxValue;
+        int typeBits = type switch { DT.Int2 or DT.Uint2 => 2, DT.Int4 or DT.Uint4 => 4, _ => 8 };
+        foreach (int bits in new[] { 2, 4, 8 }.Where(b => b >= typeBits))
+        {
+            var f = LowBitFormat.Int(bits);
+            if (values.All(v => Fits(v, f)))
+            {
+                if (bits != typeBits)
+                {
+                    Notes.Add($"node '{n.Name}': {type} weights '{name}' minus their zero point span [{values.Min()}, {values.Max()}]: stored as {f}.");
+                }
+                return f;
+            }
+        }
+        for (int o = 0; o * per < values.Length; o++)
+        {
+            var ch = values.AsSpan(o * per, per);
+            long g = 0;
+            foreach (long v in ch) { g = Gcd(g, Math.Abs(v)); }
+            bool outside = false;
+            foreach (long v in ch) { outside |= !Fits(v, LowBitFormat.Int(8)); }
+            if (!outside || g <= 1)
+            {
+                continue;
+            }
+            bool fits = true;
+            foreach (long v in ch) { fits &= Fits(v / g, LowBitFormat.Int(8)); }
+            if (fits)
+            {
+                for (int i = 0; i < ch.Length; i++) { ch[i] /= g; }
+                Notes.Add($"node '{n.Name}': weights '{name}' channel {o}: w - zp (outside int8) are multiples of {g}; re-expressed exactly as (w - zp) / {g} at scale {g} x {scales[o]}.");
+                scales[o] = (float)(g * (double)scales[o]);
+            }
+        }
+        return LowBitFormat.Int(8);
+    }
+
+    private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
 
     private static int BiasInt(NodeProto n, double v, int channel)
     {
@@ -351,12 +442,12 @@ internal sealed class QuantizedOnnxImporter
          : throw new OnnxImportException($"node '{n.Name}': {what} has {values.Length} values; 1 or {channels} (one per output channel) expected.");
 
     /// <summary>Scale, zero point and activation format of an activation's (scale, zero point) pair.</summary>
-    private static (float Scale, int ZeroPoint, ActivationFormat Format) QuantParams(NodeProto n, TensorProto scale, TensorProto? zeroPoint)
+    private static (float Scale, int ZeroPoint, ActivationFormat Format) QuantParams(NodeProto n, TensorProto? scale, TensorProto? zeroPoint)
     {
-        var s = Floats(n, scale);
+        var s = scale is null ? [1f] : Floats(n, scale);
         if (s.Length != 1)
         {
-            throw new OnnxImportException($"node '{n.Name}': activation scale '{scale.Name}' must be one value (per-tensor), it has {s.Length}.");
+            throw new OnnxImportException($"node '{n.Name}': activation scale '{scale!.Name}' must be one value (per-tensor), it has {s.Length}.");
         }
         if (zeroPoint is null)
         {
@@ -371,7 +462,11 @@ internal sealed class QuantizedOnnxImporter
         {
             DT.Uint8 => (s[0], (int)z[0], ActivationFormat.UInt8((int)z[0])),
             DT.Int8 => (s[0], (int)z[0], ActivationFormat.Int8((int)z[0])),
-            var t => throw new OnnxImportException($"node '{n.Name}': activations of type {t} are not supported (uint8 or int8)."),
+            // unsigned sub-byte activations: one value per byte, b-bit range [0, 2^b - 1] with the zero point
+            DT.Uint4 => (s[0], (int)z[0], new ActivationFormat(ActivationStorage.UInt8, 4, (int)z[0])),
+            DT.Uint2 => (s[0], (int)z[0], new ActivationFormat(ActivationStorage.UInt8, 2, (int)z[0])),
+            var t => throw new OnnxImportException($"node '{n.Name}': activations of type {t} are not supported (uint8, int8, uint4, uint2; " +
+                "signed sub-byte activations have no blob format)."),
         };
     }
 

@@ -61,7 +61,7 @@ public static class QuantizedOnnxPacker
 
     /// <summary>Writes the metadata (shared by the quantized and float packers), re-reads and returns the blob.</summary>
     internal static PackResult Finish(BlobWriter writer, GraphBuilder builder, QTensor input, PackOptions options, byte[] onnx,
-        int[]? meanMilli, int[]? stdMilli, IReadOnlyList<string> notes, string? colorOrder = null)
+        int[]? meanMilli, int[]? stdMilli, IReadOnlyList<string> notes, string? colorOrder = null, BitPolicySpec? bitPolicy = null)
     {
         if (input.Channels is not (1 or 3))
         {
@@ -97,7 +97,7 @@ public static class QuantizedOnnxPacker
                     AnchorScalesPermille = d.AnchorScalesPermille,
                 }
                 : new DetectorSpec { Family = labels.Count > 0 ? "classifier" : "none", NumClasses = labels.Count },
-            BitPolicy = new BitPolicySpec { WeightBits = 8, ActivationBits = 8 },
+            BitPolicy = bitPolicy ?? new BitPolicySpec { WeightBits = 8, ActivationBits = 8 },
             Source = new SourceSpec
             {
                 FileName = Path.GetFileName(options.SourceFileName),

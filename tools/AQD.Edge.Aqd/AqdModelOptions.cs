@@ -1,0 +1,77 @@
+namespace AQD.Edge.Aqd;
+
+/// <summary>Detector head family.</summary>
+public enum AqdFamily
+{
+    /// <summary>FCOS: per location class logits, 4 distances (ltrb, in strides) and centerness.</summary>
+    Fcos,
+    /// <summary>RetinaNet: per location and anchor (3 scales x 3 ratios) class logits and 4 box deltas.</summary>
+    RetinaNet,
+}
+
+/// <summary>What <see cref="AqdNetworkBuilder"/> builds. Validated by <see cref="Validate"/>.</summary>
+public sealed record AqdModelOptions
+{
+    public AqdFamily Family { get; init; } = AqdFamily.Fcos;
+
+    /// <summary>ResNet depth: 18 or 34 (basic blocks).</summary>
+    public int Depth { get; init; } = 18;
+
+    /// <summary>Middle-layer bits M of the M{b}F8L8 policy (weights and activations): 2, 3, 4 or 8.</summary>
+    public int Bits { get; init; } = 4;
+
+    public int InputWidth { get; init; } = 320;
+    public int InputHeight { get; init; } = 320;
+    public int NumClasses { get; init; } = 80;
+
+    /// <summary>FPN and head width (256 in AQD's detectors).</summary>
+    public int FpnChannels { get; init; } = 256;
+
+    /// <summary>Convs per head tower (4 in FCOS and RetinaNet).</summary>
+    public int HeadConvs { get; init; } = 4;
+
+    /// <summary>Seed of the random weights and BN affine parameters.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Integer mean subtracted from the BGR pixels (std 1, as AQD's detectors): the input tensor's
+    /// zero point (one value for the three channels: a tensor has one zero point).
+    /// </summary>
+    public int InputZeroPoint { get; init; } = 115;
+
+    /// <summary>RetinaNet anchors per location (3 scales x 3 ratios).</summary>
+    public const int AnchorsPerLocation = 9;
+
+    /// <summary>Pyramid strides P3..P7.</summary>
+    public static IReadOnlyList<int> Strides { get; } = [8, 16, 32, 64, 128];
+
+    /// <summary>AQD shorthand, e.g. "M4F8L8".</summary>
+    public string Shorthand => $"M{Bits}F8L8";
+
+    /// <summary>Short model name, e.g. "fcos-r18-m4f8l8-320".</summary>
+    public string ModelName => $"{(Family == AqdFamily.Fcos ? "fcos" : "retinanet")}-r{Depth}-{Shorthand.ToLowerInvariant()}-{InputWidth}x{InputHeight}";
+
+    public void Validate()
+    {
+        if (Depth is not (18 or 34))
+        {
+            throw new ArgumentException($"Depth = {Depth}: ResNet-18 and -34 are supported.", nameof(Depth));
+        }
+        if (Bits is not (2 or 3 or 4 or 8))
+        {
+            throw new ArgumentException($"Bits = {Bits}: must be 2, 3, 4 or 8.", nameof(Bits));
+        }
+        if (InputWidth % 32 != 0 || InputHeight % 32 != 0 || InputWidth < 64 || InputHeight < 64 || InputWidth > 4096 || InputHeight > 4096)
+        {
+            throw new ArgumentException($"Input {InputWidth}x{InputHeight}: both sides must be multiples of 32 (stride of C5, for the FPN's exact 2x upsampling) in [64, 4096].", nameof(InputWidth));
+        }
+        if (NumClasses is < 1 or > 1000 || FpnChannels is < 8 or > 1024 || HeadConvs is < 1 or > 8)
+        {
+            throw new ArgumentException($"NumClasses {NumClasses} (1..1000), FpnChannels {FpnChannels} (8..1024), HeadConvs {HeadConvs} (1..8) out of range.");
+        }
+        if (InputZeroPoint is < 0 or > 255)
+        {
+            throw new ArgumentException($"InputZeroPoint = {InputZeroPoint} must be in [0, 255].", nameof(InputZeroPoint));
+        }
+    }
+}

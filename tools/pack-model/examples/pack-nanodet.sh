@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Packs the demo detector blob app/models/nanodet-g-416-int8.aqd from the float NanoDet-g-416 ONNX in
+# tests/data/models/nanodet-g-416 (see its README): int8, calibrated (minmax) with ONNX Runtime on the
+# repository photos tests/data/images (including images/more: seven photos), NanoDet's preprocessing
+# (BGR, stretch to 416x416, mean/std folded into the blob input's quantization) and the detector
+# metadata (labels, strides, reg_max, thresholds). Then validates the blob with `inspect` and compares it
+# with the float model with `verify`. Run from anywhere: paths are relative to the repository root.
+#
+#   bash tools/pack-model/examples/pack-nanodet.sh [output.aqd]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
+model="$root/tests/data/models/nanodet-g-416"
+out="${1:-$root/app/models/nanodet-g-416-int8.aqd}"
+photos="$(mktemp -d)"
+trap 'rm -rf "$photos"' EXIT
+# one flat folder of the calibration photos (pack --calibrate reads one folder, not subfolders)
+find "$root/tests/data/images" -type f \( -name '*.jpg' -o -name '*.png' \) -exec ln -s {} "$photos/" \;
+
+pack_model() { dotnet run --project "$root/tools/pack-model" -c Release -- "$@"; }
+
+mkdir -p "$(dirname "$out")"
+pack_model pack "$model/model.onnx" -o "$out" --name nanodet-g-416 --labels "$model/coco.names" \
+    --calibrate "$photos" --calibrate-method minmax \
+    --bgr --mean 103.53,116.28,123.675 --std 57.375,57.12,58.395 \
+    --detector nanodet --strides 8,16,32 --reg-max 10 \
+    --score-threshold 350 --iou-threshold 600 --max-detections 100
+pack_model inspect "$out"
+pack_model verify "$out" --reference "$model/model.onnx" --images "$photos"
