@@ -43,7 +43,24 @@ public sealed class BitExactnessTests
     [MemberData(nameof(Configs))]
     public void EngineEqualsSimulationAtEveryLayer(AqdFamily family, int bits)
     {
-        var net = Build(family, bits);
+        // One photo per configuration (test time): FCOS on person.jpg, RetinaNet on eagle.jpg; the 4-bit models on both.
+        string[] photos = bits == 4 ? ["person.jpg", "eagle.jpg"] : [family == AqdFamily.Fcos ? "person.jpg" : "eagle.jpg"];
+        CompareEveryLayer(Build(family, bits), photos);
+    }
+
+    /// <summary>ResNet-34 (basic blocks [3, 4, 6, 3]) with a narrow head at 64x64, 2-bit: same equality.</summary>
+    [Fact]
+    public void ResNet34IsBitExactToo()
+    {
+        var options = new AqdModelOptions { Family = AqdFamily.RetinaNet, Depth = 34, Bits = 2, InputWidth = 64, InputHeight = 64, FpnChannels = 64, NumClasses = 5, Seed = 3 };
+        var net = AqdNetworkBuilder.Build(options, AqdImages.LoadBgr(Path.Combine(AqdImages.FindTestImages(), "dog.jpg"), 64, 64));
+        Assert.Equal(16, net.Nodes.OfType<AqdAdd>().Count(a => a.Name.StartsWith("layer", StringComparison.Ordinal)));
+        CompareEveryLayer(net, ["person.jpg"]);
+    }
+
+    private static void CompareEveryLayer(AqdNetwork net, string[] photos)
+    {
+        int size = net.Options.InputWidth;
         var blob = AqdBlobWriter.Write(net);
         var reader = BlobReader.Open(blob, net.Options.ModelName);
         using var engine = InferenceEngine.Load(reader);
@@ -54,11 +71,9 @@ public sealed class BitExactnessTests
         int trainingDiffs = 0;
         long lowBitValues = 0;
         int lowBitDiffs = 0, lowBitMax = 0, int16Diffs = 0, int16Max = 0;
-        // One photo per configuration (test time): FCOS on person.jpg, RetinaNet on eagle.jpg; the 4-bit models on both.
-        string[] photos = bits == 4 ? ["person.jpg", "eagle.jpg"] : [family == AqdFamily.Fcos ? "person.jpg" : "eagle.jpg"];
         foreach (string photo in photos)
         {
-            var bgr = AqdImages.LoadBgr(Path.Combine(images, photo), Size, Size);
+            var bgr = AqdImages.LoadBgr(Path.Combine(images, photo), size, size);
             var sim = FakeQuantSimulation.Run(net, bgr);
             bgr.CopyTo(engine.Input(0));
             report.AppendLine($"{net.Options.ModelName} on {photo}: layer, shape, elements, equal, training-code rounding differences, differences from the un-snapped calibrated model");

@@ -132,6 +132,7 @@ internal static class BlobSamples
         yield return ("graph", GraphBlob());
         yield return ("detection", DetectionBlob());
         yield return ("graph-head", GraphHeadBlob());
+        yield return ("graph-residual", ResidualBlob());
     }
 
     /// <summary>A two-level GFL (NanoDet-style) DETC section for 8 classes at 64 x 64, BGR input tables.</summary>
@@ -253,6 +254,32 @@ internal static class BlobSamples
         g.AddOp(new(GraphOpType.ResizeBilinear, "resize", [t7], [t8], new OpAttributes(Extra: 0)));
         g.AddOp(new(GraphOpType.GlobalAveragePool, "gap", [t8], [y], default, g.AddParams(GraphBuilder.GlobalAveragePoolBlock(new(1 << 30, 35), relu: false))));
         g.AddOp(new(GraphOpType.Requantize, "requant", [t3], [q], default, g.AddParams(GraphBuilder.RequantizeBlock(new(1 << 30, 35), 0))));
+        g.Finish();
+        return w.ToArray();
+    }
+
+    /// <summary>
+    /// The int16 residual stream of the AQD models: int16 + uint8 Add (power-of-two multipliers) ->
+    /// int16, nearest 2x upsample at int16, and a Requantize of the stream to packed 2-bit.
+    /// </summary>
+    public static byte[] ResidualBlob()
+    {
+        var w = new BlobWriter();
+        w.AddMetadata(FeaturizerMetadata());
+        var g = new GraphBuilder(w);
+        int stream = g.AddTensor("stream", ActivationFormat.Int16(), 4, 4, 8);
+        int identity = g.AddTensor("identity", ActivationFormat.UInt8(0), 4, 4, 8);
+        int sum = g.AddTensor("add", ActivationFormat.Int16(), 4, 4, 8);
+        int up = g.AddTensor("up", ActivationFormat.Int16(), 8, 8, 8);
+        int q = g.AddTensor("quant", ActivationFormat.Packed(2), 4, 4, 8);
+        g.AddInput(stream);
+        g.AddInput(identity);
+        g.AddOutput(up);
+        g.AddOutput(q);
+        g.AddOp(new(GraphOpType.Add, "add", [stream, identity], [sum], default,
+            g.AddParams(GraphBuilder.AddBlock(14, new(1 << 30, 44), new(1 << 30, 41), new(1 << 30, 30), relu: true))));
+        g.AddOp(new(GraphOpType.ResizeNearest2x, "up", [sum], [up], default));
+        g.AddOp(new(GraphOpType.Requantize, "quant", [sum], [q], default, g.AddParams(GraphBuilder.RequantizeBlock(new(1 << 30, 40), 0))));
         g.Finish();
         return w.ToArray();
     }
