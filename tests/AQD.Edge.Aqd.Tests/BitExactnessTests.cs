@@ -74,41 +74,15 @@ public sealed class BitExactnessTests
         foreach (string photo in photos)
         {
             var bgr = AqdImages.LoadBgr(Path.Combine(images, photo), size, size);
-            var sim = FakeQuantSimulation.Run(net, bgr);
-            bgr.CopyTo(engine.Input(0));
-            report.AppendLine($"{net.Options.ModelName} on {photo}: layer, shape, elements, equal, training-code rounding differences, differences from the un-snapped calibrated model");
-            for (int step = 0; step < engine.StepCount; step++)
-            {
-                int opIndex = engine.Graph.ExecutionOrder[step];
-                Assert.Equal(step, opIndex);
-                var node = net.Nodes[opIndex];
-                engine.RunStep(step);
-                var t = engine.Graph.Tensors[node.Output.Id];
-                var actual = EngineTensors.Values(engine.Tensor(t.Id), t);
-                var expected = sim.Codes[node.Output.Id];
-                int first = FirstMismatch(expected, actual);
-                Assert.True(first < 0, first < 0 ? "" :
-                    $"{photo}: layer {node.Name} ({t.Height}x{t.Width}x{t.Channels} {t.Format}) element {first} " +
-                    $"(pixel {first / t.Channels}, channel {first % t.Channels}): simulation {expected[first]}, engine {actual[first]}.");
-                Assert.True(sim.MaxAccumulatorError[opIndex] < 0.25,
-                    $"{node.Name}: the double conv sum is {sim.MaxAccumulatorError[opIndex]} units from an integer; the exact recovery argument fails.");
-                compared += expected.Length;
-                trainingDiffs += sim.TrainingCodeDiffs[opIndex];
-                if (t.Format.Storage == Kernels.Tensors.ActivationStorage.Int16)
-                {
-                    int16Diffs += sim.CalibratedDiffs[opIndex];
-                    int16Max = Math.Max(int16Max, sim.CalibratedMaxDiff[opIndex]);
-                }
-                else
-                {
-                    lowBitValues += expected.Length;
-                    lowBitDiffs += sim.CalibratedDiffs[opIndex];
-                    lowBitMax = Math.Max(lowBitMax, sim.CalibratedMaxDiff[opIndex]);
-                }
-                report.AppendLine($"  {node.Name,-34} {t.Height}x{t.Width}x{t.Channels} {t.Format,-12} {expected.Length,8} equal " +
-                    $"{sim.TrainingCodeDiffs[opIndex]} {sim.CalibratedDiffs[opIndex]} (max {sim.CalibratedMaxDiff[opIndex]})");
-            }
-            AssertNotDegenerate(net, sim, photo);
+            var c = CompareLayers(engine, net, bgr, photo, report);
+            compared += c.Compared;
+            trainingDiffs += c.TrainingDiffs;
+            lowBitValues += c.LowBitValues;
+            lowBitDiffs += c.LowBitDiffs;
+            lowBitMax = Math.Max(lowBitMax, c.LowBitMax);
+            int16Diffs += c.Int16Diffs;
+            int16Max = Math.Max(int16Max, c.Int16Max);
+            AssertNotDegenerate(net, c.Simulation, photo);
         }
         report.AppendLine($"{net.Options.ModelName}: {compared} integer activations compared over {net.Nodes.Count} layers x {photos.Length} photo(s): all equal; " +
             $"training-code rounding (ties to even, double) differs at {trainingDiffs}; the un-snapped calibrated model at {lowBitDiffs} of " +
@@ -118,8 +92,58 @@ public sealed class BitExactnessTests
             $"calibratedDiffs lowbit={lowBitDiffs}/{lowBitValues} (max {lowBitMax}) int16={int16Diffs} (max {int16Max})");
     }
 
+    /// <summary>Counters of one engine-vs-simulation run (see <see cref="CompareLayers"/>).</summary>
+    internal sealed record LayerComparison(FakeQuantSimulation.Result Simulation, long Compared, int TrainingDiffs,
+        long LowBitValues, int LowBitDiffs, int LowBitMax, int Int16Diffs, int Int16Max);
+
+    /// <summary>
+    /// Runs the engine op by op on <paramref name="bgr"/> and asserts every op's output equals the
+    /// fake-quant simulation's (and that the simulation's accumulator recovery is exact); counts the
+    /// training-code and un-snapped-model differences.
+    /// </summary>
+    internal static LayerComparison CompareLayers(InferenceEngine engine, AqdNetwork net, byte[] bgr, string photo, StringBuilder report)
+    {
+        long compared = 0, lowBitValues = 0;
+        int trainingDiffs = 0, lowBitDiffs = 0, lowBitMax = 0, int16Diffs = 0, int16Max = 0;
+        var sim = FakeQuantSimulation.Run(net, bgr);
+        bgr.CopyTo(engine.Input(0));
+        report.AppendLine($"{net.Options.ModelName} on {photo}: layer, shape, elements, equal, training-code rounding differences, differences from the un-snapped calibrated model");
+        for (int step = 0; step < engine.StepCount; step++)
+        {
+            int opIndex = engine.Graph.ExecutionOrder[step];
+            Assert.Equal(step, opIndex);
+            var node = net.Nodes[opIndex];
+            engine.RunStep(step);
+            var t = engine.Graph.Tensors[node.Output.Id];
+            var actual = EngineTensors.Values(engine.Tensor(t.Id), t);
+            var expected = sim.Codes[node.Output.Id];
+            int first = FirstMismatch(expected, actual);
+            Assert.True(first < 0, first < 0 ? "" :
+                $"{photo}: layer {node.Name} ({t.Height}x{t.Width}x{t.Channels} {t.Format}) element {first} " +
+                $"(pixel {first / t.Channels}, channel {first % t.Channels}): simulation {expected[first]}, engine {actual[first]}.");
+            Assert.True(sim.MaxAccumulatorError[opIndex] < 0.25,
+                $"{node.Name}: the double conv sum is {sim.MaxAccumulatorError[opIndex]} units from an integer; the exact recovery argument fails.");
+            compared += expected.Length;
+            trainingDiffs += sim.TrainingCodeDiffs[opIndex];
+            if (t.Format.Storage == Kernels.Tensors.ActivationStorage.Int16)
+            {
+                int16Diffs += sim.CalibratedDiffs[opIndex];
+                int16Max = Math.Max(int16Max, sim.CalibratedMaxDiff[opIndex]);
+            }
+            else
+            {
+                lowBitValues += expected.Length;
+                lowBitDiffs += sim.CalibratedDiffs[opIndex];
+                lowBitMax = Math.Max(lowBitMax, sim.CalibratedMaxDiff[opIndex]);
+            }
+            report.AppendLine($"  {node.Name,-34} {t.Height}x{t.Width}x{t.Channels} {t.Format,-12} {expected.Length,8} equal " +
+                $"{sim.TrainingCodeDiffs[opIndex]} {sim.CalibratedDiffs[opIndex]} (max {sim.CalibratedMaxDiff[opIndex]})");
+        }
+        return new LayerComparison(sim, compared, trainingDiffs, lowBitValues, lowBitDiffs, lowBitMax, int16Diffs, int16Max);
+    }
+
     /// <summary>Every conv output (of 16 values or more) uses more than one level and the head outputs vary: calibration kept the network alive.</summary>
-    private static void AssertNotDegenerate(AqdNetwork net, FakeQuantSimulation.Result sim, string photo)
+    internal static void AssertNotDegenerate(AqdNetwork net, FakeQuantSimulation.Result sim, string photo)
     {
         foreach (var c in net.Nodes.OfType<AqdConv>().Where(c => c.Output.Elements >= 16))
         {

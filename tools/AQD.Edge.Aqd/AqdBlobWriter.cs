@@ -84,14 +84,14 @@ public static class AqdBlobWriter
             }
         }
         gb.Finish();
-        writer.AddMetadata(Metadata(o, name));
+        writer.AddMetadata(Metadata(o, net.Source, name));
         return writer.ToArray();
     }
 
     /// <summary>Add input multiplier for a scale ratio 2^e: (x &lt;&lt; 14) * 2^30 &gt;&gt; (44 - e) = x * 2^e exactly.</summary>
     private static ChannelRequant PowerOfTwo(int e) => new(One, 30 + AddLeftShift - e);
 
-    private static ModelMetadata Metadata(AqdModelOptions o, string? name)
+    private static ModelMetadata Metadata(AqdModelOptions o, AqdSourceInfo? source, string? name)
     {
         bool fcos = o.Family == AqdFamily.Fcos;
         string config = o.ToString();
@@ -99,7 +99,8 @@ public static class AqdBlobWriter
         {
             SchemaVersion = 1,
             Name = name ?? o.ModelName,
-            Description = $"AQD {(fcos ? "FCOS" : "RetinaNet")}-R{o.Depth} {o.Shorthand}, random weights (seed {o.Seed}), BN calibrated on a photo; " +
+            Description = $"AQD {(fcos ? "FCOS" : "RetinaNet")}-R{o.Depth} {o.Shorthand}, " +
+                (source is null ? $"random weights (seed {o.Seed}), BN calibrated on a photo; " : $"weights from {source.FileName} ({source.Format}); ") +
                 $"input = BGR pixels, zero point {o.InputZeroPoint} (the integer mean), std 1.",
             Labels = [],
             Input = new InputSpec { Width = o.InputWidth, Height = o.InputHeight, Channels = 3, Layout = "NHWC" },
@@ -117,7 +118,7 @@ public static class AqdBlobWriter
                 AnchorScalesPermille = fcos ? null : [1000, 1260, 1587],
             },
             BitPolicy = new BitPolicySpec { Shorthand = o.Shorthand, WeightBits = o.Bits, ActivationBits = o.Bits },
-            Source = new SourceSpec
+            Source = source is not null ? new SourceSpec { FileName = source.FileName, Format = source.Format, Sha256 = source.Sha256 } : new SourceSpec
             {
                 FileName = o.ModelName,
                 Format = "synthetic",

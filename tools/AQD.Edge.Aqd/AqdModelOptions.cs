@@ -24,6 +24,12 @@ public sealed record AqdModelOptions
     public int InputHeight { get; init; } = 320;
     public int NumClasses { get; init; } = 80;
 
+    /// <summary>
+    /// Backbone base width: stem and stage-1 channels, doubling per stage (64 in ResNet-18/34; smaller
+    /// values make small test models, e.g. the committed PyTorch checkpoint fixture).
+    /// </summary>
+    public int BackboneWidth { get; init; } = 64;
+
     /// <summary>FPN and head width (256 in AQD's detectors).</summary>
     public int FpnChannels { get; init; } = 256;
 
@@ -68,6 +74,10 @@ public sealed record AqdModelOptions
         if (NumClasses is < 1 or > 1000 || FpnChannels is < 8 or > 1024 || HeadConvs is < 1 or > 8)
         {
             throw new ArgumentException($"NumClasses {NumClasses} (1..1000), FpnChannels {FpnChannels} (8..1024), HeadConvs {HeadConvs} (1..8) out of range.");
+        }
+        if (BackboneWidth is < 4 or > 256)
+        {
+            throw new ArgumentException($"BackboneWidth = {BackboneWidth} must be in [4, 256].", nameof(BackboneWidth));
         }
         if (InputZeroPoint is < 0 or > 255)
         {

@@ -137,6 +137,9 @@ public sealed class AqdNetwork(AqdModelOptions options)
     public List<AqdOutput> Outputs { get; } = [];
     public AqdTensor Input { get; internal set; } = null!;
 
+    /// <summary>Where the weights came from (null: random, calibrated on a photo); written into the blob metadata.</summary>
+    public AqdSourceInfo? Source { get; internal set; }
+
     /// <summary>Whether <see cref="AqdLowering.Lower"/> has run.</summary>
     public bool Lowered { get; internal set; }
 
@@ -150,3 +153,6 @@ public sealed class AqdNetwork(AqdModelOptions options)
     /// <summary>Multiply-accumulates of all convolutions.</summary>
     public long Macs => Nodes.OfType<AqdConv>().Sum(c => c.Geometry.Macs);
 }
+
+/// <summary>A network's weight source: file name, format (e.g. "pytorch") and the file's sha256.</summary>
+public sealed record AqdSourceInfo(string FileName, string Format, string Sha256);

@@ -21,13 +21,15 @@ public sealed class AqdNetworkBuilder
     private readonly Random rng;
     private readonly Dictionary<AqdTensor, double[]> values = [];
     private readonly Dictionary<string, AqdTensor?> groupBase = [];
+    private readonly IAqdParameterSource? source;
 
-    private AqdNetworkBuilder(AqdModelOptions options)
+    private AqdNetworkBuilder(AqdModelOptions options, IAqdParameterSource? source)
     {
         options.Validate();
         o = options;
         net = new AqdNetwork(options);
         rng = new Random(options.Seed);
+        this.source = source;
     }
 
     /// <summary>
@@ -37,12 +39,25 @@ public sealed class AqdNetworkBuilder
     public static AqdNetwork Build(AqdModelOptions options, ReadOnlySpan<byte> calibrationBgr)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var b = new AqdNetworkBuilder(options);
+        return Build(options, null, calibrationBgr);
+    }
+
+    /// <summary>
+    /// Builds the network with the weights, BN, clips and (optionally) int16 scales of
+    /// <paramref name="parameters"/> instead of random ones (a checkpoint: <see cref="Checkpoints.AqdCheckpointImporter"/>);
+    /// the calibration photo then only sets the int16 scales the source leaves open.
+    /// <see cref="IAqdParameterSource.Complete"/> runs after the structure is built, before lowering.
+    /// </summary>
+    internal static AqdNetwork Build(AqdModelOptions options, IAqdParameterSource? parameters, ReadOnlySpan<byte> calibrationBgr)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var b = new AqdNetworkBuilder(options, parameters);
         if (calibrationBgr.Length != options.InputWidth * options.InputHeight * 3)
         {
             throw new ArgumentException($"calibration image: {calibrationBgr.Length} bytes, the input takes {options.InputWidth * options.InputHeight * 3}.");
         }
         b.BuildAll(calibrationBgr);
+        parameters?.Complete();
         b.AssignGroupScales();
         AqdLowering.Lower(b.net);
         return b.net;
@@ -77,17 +92,18 @@ public sealed class AqdNetworkBuilder
     private (AqdTensor C3, AqdTensor C4, AqdTensor C5) Backbone(AqdTensor input)
     {
         int[] blocks = o.Depth == 18 ? [2, 2, 2, 2] : [3, 4, 6, 3];
-        var stem = Conv("stem.conv1", input, 64, 7, 2, 8, Out.Clip(ActivationFormat.Unsigned(8)), relu: true);
-        var pooled = net.AddTensor("stem.maxpool", (stem.Height + 1) / 2, (stem.Width + 1) / 2, 64, stem.Format);
+        int width = o.BackboneWidth;
+        var stem = Conv("stem.conv1", input, width, 7, 2, 8, Out.Clip(ActivationFormat.Unsigned(8)), relu: true);
+        var pooled = net.AddTensor("stem.maxpool", (stem.Height + 1) / 2, (stem.Width + 1) / 2, width, stem.Format);
         pooled.Scale = stem.Scale;
         net.Nodes.Add(new AqdMaxPool("stem.maxpool", stem, pooled));
-        values[pooled] = AqdFloatOps.MaxPool3x3s2(values[stem], stem.Height, stem.Width, 64);
+        values[pooled] = AqdFloatOps.MaxPool3x3s2(values[stem], stem.Height, stem.Width, width);
 
         var stream = pooled;
         var stages = new AqdTensor[4];
         for (int s = 0; s < 4; s++)
         {
-            int ch = 64 << s;
+            int ch = width << s;
             string group = $"layer{s + 1}";
             groupBase[group] = s == 0 ? pooled : null;
             for (int j = 0; j < blocks[s]; j++)
@@ -213,6 +229,10 @@ public sealed class AqdNetworkBuilder
 
     private AqdWeights NewWeights(string name, int cout, int k, int cin, int bits)
     {
+        if (source is not null)
+        {
+            return source.Weights(name, cout, k, cin, bits);
+        }
         var w = new double[cout * k * k * cin];
         for (int i = 0; i < w.Length; i++)
         {
@@ -244,7 +264,14 @@ public sealed class AqdNetworkBuilder
             var wReal = w.Levels.Select(v => v * w.Scale).ToArray();
             accs[l] = AqdFloatOps.Conv(values[x], x.Height, x.Width, x.Channels, wReal, cout, w.Kernel, stride);
         }
-        if (double.IsNaN(affine.Mean))
+        if (source is not null)
+        {
+            for (int l = 0; l < n; l++)
+            {
+                (gains[l], offsets[l]) = source.Affine(names[l], cout);
+            }
+        }
+        else if (double.IsNaN(affine.Mean))
         {
             for (int l = 0; l < n; l++)
             {
@@ -291,7 +318,7 @@ public sealed class AqdNetworkBuilder
         double scale = output.FixedScale;
         if (output.Group is null && double.IsNaN(scale))
         {
-            scale = Percentile(ys) / output.Format.Max;
+            scale = (source is null ? Percentile(ys) : source.Clip(names[0])) / output.Format.Max;
         }
         var outs = new AqdTensor[n];
         for (int l = 0; l < n; l++)
@@ -315,7 +342,7 @@ public sealed class AqdNetworkBuilder
     {
         var format = AqdQuantizers.ActivationFormatOf(bits);
         var t = net.AddTensor(name, x.Height, x.Width, x.Channels, format);
-        t.Scale = Percentile([values[x]]) / format.Max;
+        t.Scale = (source is null ? Percentile([values[x]]) : source.Clip(name)) / format.Max;
         net.Nodes.Add(new AqdRequantize(name, x, t));
         values[t] = FakeQuant(values[x], t, 0, format.Max);
         return t;
@@ -359,7 +386,12 @@ public sealed class AqdNetworkBuilder
             var members = net.Tensors.Where(t => t.ScaleGroup == group).ToList();
             double max = members.Max(t => values[t].Max(Math.Abs));
             double scale = Math.Max(max, 1e-6) / Int16Headroom;
-            if (baseTensor is not null)
+            if (source?.GroupScale(group) is { } given)
+            {
+                // a group whose adds take a uint8 tensor: snap to that tensor's scale / 2^e (a stored float32 scale is rounded)
+                scale = baseTensor is null ? given : Math.ScaleB(baseTensor.Scale, -Math.Max(0, (int)Math.Round(Math.Log2(baseTensor.Scale / given))));
+            }
+            else if (baseTensor is not null)
             {
                 int e = Math.Max(0, (int)Math.Floor(Math.Log2(baseTensor.Scale / scale)));
                 scale = Math.ScaleB(baseTensor.Scale, -e);

@@ -25,8 +25,11 @@ public static class AqdQuantizers
     /// round(clamp(w/alpha, -1, 1) 127) with scale alpha / 127.
     /// </summary>
     public static (int[] Levels, double Scale) QuantizeWeights(ReadOnlySpan<double> standardized, int bits)
+        => QuantizeWeights(standardized, bits, WeightClip(bits));
+
+    /// <summary>As above with the weight clip <paramref name="alpha"/> (a checkpoint's learned alpha_w) on raw weights.</summary>
+    public static (int[] Levels, double Scale) QuantizeWeights(ReadOnlySpan<double> standardized, int bits, double alpha)
     {
-        double alpha = WeightClip(bits);
         var levels = new int[standardized.Length];
         if (bits == 8)
         {

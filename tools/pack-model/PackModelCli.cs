@@ -26,6 +26,7 @@ public static class PackModelCli
         root.Subcommands.Add(InspectCommand(output, error));
         root.Subcommands.Add(PackCommand(output, error));
         root.Subcommands.Add(VerifyCommand(output, error));
+        root.Subcommands.Add(PackAqdCommand.Create(output, error));
         return root;
     }
 

@@ -1,0 +1,40 @@
+using AQD.Edge.Aqd;
+using AQD.Edge.Model.Container;
+using AQD.Edge.PackModel;
+
+namespace AQD.Edge.Tools.Tests;
+
+/// <summary>`pack-model pack-aqd`: the committed AQD checkpoint fixture (tests/data/aqd) to a blob, and its error exit code.</summary>
+public sealed class PackAqdCommandTests
+{
+    private static string Data(string file) => Path.GetFullPath(Path.Combine(AqdImages.FindTestImages(), "..", "aqd", file));
+
+    [Fact]
+    public void PacksTheCheckpointFixture()
+    {
+        string output = Path.Combine(Path.GetTempPath(), $"pack-aqd-{Environment.ProcessId}.aqd");
+        try
+        {
+            var (code, o, e) = PackModelCliRunner.Run("pack-aqd", Data("fcos_r18_w8_m4.pth"), "--policy", Data("fcos_r18_w8_m4.policy.json"), "-o", output);
+            Assert.True(code == PackModelCli.Ok, e);
+            Assert.Contains("fcos-r18-m4f8l8-128x128", o);
+            var reader = BlobReader.Open(File.ReadAllBytes(output), output);
+            Assert.Equal("pytorch", reader.Metadata.Source.Format);
+            Assert.Equal("fcos_r18_w8_m4.pth", reader.Metadata.Source.FileName);
+            Assert.Equal("M4F8L8", reader.Metadata.BitPolicy.Shorthand);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    [Fact]
+    public void UnreadableCheckpointIsAnImportError()
+    {
+        var (code, _, e) = PackModelCliRunner.Run("pack-aqd", Data("reader_int32.pth"), "--policy", Data("fcos_r18_w8_m4.policy.json"), "-o", Path.Combine(Path.GetTempPath(), "never.aqd"));
+        Assert.Equal(PackModelCli.ImportError, code);
+        Assert.Contains("reader_int32.pth", e);
+        Assert.Contains("unsupported dtype", e);
+    }
+}

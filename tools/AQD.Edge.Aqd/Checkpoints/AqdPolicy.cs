@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AQD.Edge.Aqd.Checkpoints;
+
+/// <summary>
+/// The policy file that goes with an AQD checkpoint (JSON, docs/aqd-models.md "Policy file"): the
+/// architecture and bit policy the state_dict's keys do not say. Unknown JSON properties are errors.
+/// </summary>
+public sealed record AqdPolicy
+{
+    /// <summary>"fcos" or "retinanet".</summary>
+    public string Family { get; init; } = "fcos";
+    public int Depth { get; init; } = 18;
+
+    /// <summary>Middle-layer bits b of M{b}F8L8.</summary>
+    public int Bits { get; init; } = 4;
+
+    /// <summary>Optional AQD shorthand; when given it must be "M{Bits}F8L8".</summary>
+    public string? Policy { get; init; }
+    public int InputWidth { get; init; } = 320;
+    public int InputHeight { get; init; } = 320;
+    public int NumClasses { get; init; } = 80;
+    public int BackboneWidth { get; init; } = 64;
+    public int FpnChannels { get; init; } = 256;
+    public int HeadConvs { get; init; } = 4;
+    public int InputZeroPoint { get; init; } = 115;
+
+    /// <summary>Pyramid strides; must be 8, 16, 32, 64, 128 (P3-P7) when given.</summary>
+    public IReadOnlyList<int>? Strides { get; init; }
+
+    /// <summary>BatchNorm epsilon of the checkpoint's BN layers (PyTorch default 1e-5).</summary>
+    public double BnEps { get; init; } = 1e-5;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    public static AqdPolicy Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            return Parse(File.ReadAllText(path), path);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{path}: invalid policy JSON: {e.Message}", e);
+        }
+    }
+
+    public static AqdPolicy Parse(string json, string what = "policy")
+    {
+        var p = JsonSerializer.Deserialize<AqdPolicy>(json, Json) ?? throw new FormatException($"{what}: empty policy.");
+        p.ToOptions();
+        return p;
+    }
+
+    /// <summary>The builder options of this policy (validated; bad values throw naming the field).</summary>
+    public AqdModelOptions ToOptions()
+    {
+        var family = Family.ToLowerInvariant() switch
+        {
+            "fcos" => AqdFamily.Fcos,
+            "retinanet" => AqdFamily.RetinaNet,
+            _ => throw new FormatException($"policy family '{Family}': 'fcos' or 'retinanet'."),
+        };
+        var o = new AqdModelOptions
+        {
+            Family = family, Depth = Depth, Bits = Bits, InputWidth = InputWidth, InputHeight = InputHeight, NumClasses = NumClasses,
+            BackboneWidth = BackboneWidth, FpnChannels = FpnChannels, HeadConvs = HeadConvs, InputZeroPoint = InputZeroPoint,
+        };
+        o.Validate();
+        if (Policy is not null && !string.Equals(Policy, o.Shorthand, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new FormatException($"policy '{Policy}' does not match bits {Bits} ({o.Shorthand}; first layer and predictions are 8-bit).");
+        }
+        if (Strides is not null && !Strides.SequenceEqual(AqdModelOptions.Strides))
+        {
+            throw new FormatException($"policy strides [{string.Join(", ", Strides)}]: the AQD detectors use P3-P7, [8, 16, 32, 64, 128].");
+        }
+        if (!(BnEps is > 0 and < 1))
+        {
+            throw new FormatException($"policy bnEps {BnEps} must be in (0, 1).");
+        }
+        return o;
+    }
+}

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using AQD.Edge.Aqd;
+using AQD.Edge.Aqd.Checkpoints;
+
+namespace AQD.Edge.PackModel;
+
+/// <summary>
+/// <c>pack-model pack-aqd model.pth --policy policy.json -o model.aqd [--calibrate photo.jpg] [--name n]</c>:
+/// an AQD PyTorch checkpoint (state_dict, zip format) and its policy file packed straight to a blob
+/// (docs/aqd-models.md, "Importing AQD checkpoints").
+/// </summary>
+internal static class PackAqdCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var model = new Argument<FileInfo>("checkpoint") { Description = "The AQD PyTorch state_dict (.pth, torch.save zip format)." };
+        var policy = new Option<FileInfo>("--policy") { Description = "The policy JSON (family, depth, bits, input size, classes, widths; docs/aqd-models.md).", Required = true };
+        var outOption = new Option<FileInfo>("--output", "-o") { Description = "The .aqd blob to write.", Required = true };
+        var calibrate = new Option<FileInfo?>("--calibrate") { Description = "A photo to set the int16 residual/FPN scales the checkpoint does not hold (*.stream_scale, backbone.fpn_sum_scale)." };
+        var name = new Option<string?>("--name") { Description = "Model name in the metadata (default: fcos-r18-m4f8l8-WxH style)." };
+        var cmd = new Command("pack-aqd", "Pack an AQD checkpoint (ResNet-18/34 + FPN + FCOS/RetinaNet with multi-level BN, M{b}F8L8) into a model blob with packed 2/3/4/8-bit weights and activations.")
+        {
+            model, policy, outOption, calibrate, name,
+        };
+        cmd.SetAction(parse =>
+        {
+            var src = parse.GetValue(model)!;
+            var dst = parse.GetValue(outOption)!;
+            try
+            {
+                var net = AqdCheckpointImporter.Import(src.FullName, parse.GetValue(policy)!.FullName, parse.GetValue(calibrate)?.FullName);
+                var blob = AqdBlobWriter.Write(net, parse.GetValue(name));
+                File.WriteAllBytes(dst.FullName, blob);
+                output.WriteLine($"{dst.Name}: {blob.Length} bytes, {net.Options.ModelName}, {net.Nodes.Count} ops, {net.Macs / 1e6:F1} M MACs (from {src.Name})");
+                return PackModelCli.Ok;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"pack-model pack-aqd: {e.Message}");
+                return PackModelCli.IoError;
+            }
+            catch (Exception e) when (e is PthFormatException or AqdCheckpointException or FormatException or ArgumentException
+                or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                error.WriteLine($"pack-model pack-aqd: {e.Message}");
+                return PackModelCli.ImportError;
+            }
+        });
+        return cmd;
+    }
+}
