@@ -251,37 +251,9 @@ public static class ModelVerifier
         return best;
     }
 
-    /// <summary>The real values (NHWC) of an engine tensor (uint8, int8 or int16) with its recorded scale and zero point.</summary>
+    /// <summary>The real values (NHWC) of an engine tensor (uint8, int8, int16 or packed) with its recorded scale and zero point.</summary>
     public static float[] Dequantize(ReadOnlySpan<byte> bytes, GraphTensor t)
-    {
-        float scale = BitConverter.UInt32BitsToSingle(t.ScaleBits);
-        int zp = t.Format.ZeroPoint;
-        var f = new float[t.Height * t.Width * t.Channels];
-        switch (t.Format.Storage)
-        {
-            case ActivationStorage.UInt8:
-                for (int i = 0; i < f.Length; i++) { f[i] = scale * (bytes[i] - zp); }
-                break;
-            case ActivationStorage.Int8:
-                for (int i = 0; i < f.Length; i++) { f[i] = scale * ((sbyte)bytes[i] - zp); }
-                break;
-            case ActivationStorage.Int16:
-                var shorts = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(bytes);
-                for (int i = 0; i < f.Length; i++) { f[i] = scale * (shorts[i] - zp); }
-                break;
-            default:
-                // packed unsigned b-bit: byte-aligned pixels, first channel in the low bits
-                var codes = new byte[t.Channels];
-                int pixelBytes = t.Format.PixelBytes(t.Channels);
-                for (int p = 0; p < t.Height * t.Width; p++)
-                {
-                    AQD.Edge.Kernels.LowBit.BitPacking.Unpack(bytes.Slice(p * pixelBytes, pixelBytes), t.Format.LowBit, codes);
-                    for (int c = 0; c < codes.Length; c++) { f[p * t.Channels + c] = scale * (codes[c] - zp); }
-                }
-                break;
-        }
-        return f;
-    }
+        => ActivationValues.Dequantize(bytes, t.Format, BitConverter.UInt32BitsToSingle(t.ScaleBits), t.Height * t.Width, t.Channels);
 
     private static OrtValue ReferenceInput(DT type, bool floatNormalized, InputNormalization norm, (float[] Scale, float[] Offset)? affine,
         byte[] px, byte[] q, GraphTensor input, int c, int h, int w)

@@ -42,8 +42,8 @@ public class ResNet18Tests(ITestOutputHelper output)
 
     /// <summary>
     /// Policies and their per-photo cosine floors: int8 is the requirement; the low-bit floors
-    /// are loose sanity bounds below the measured figures (post-training only, no fine-tuning: M4 0.89..0.93,
-    /// M3 0.62..0.79, M2 0.07..0.42 when written); a broken path (zeros, garbage) fails them.
+    /// are loose sanity bounds below the measured figures (post-training only, no fine-tuning: M4 0.86..0.95,
+    /// M3 0.58..0.80, M2 0.09..0.49 when written); a broken path (zeros, garbage) fails them.
     /// </summary>
     private static readonly (string Bits, double MinCosine)[] Policies =
     [

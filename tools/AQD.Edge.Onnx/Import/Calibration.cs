@@ -287,6 +287,7 @@ public sealed class TensorStatistics
     private long count;
 
     private double[] channelSums = [];
+    private double[] channelSquares = [];
     private long channelCount;
 
     /// <summary>Adds observed values: <paramref name="channels"/> planes of equal size (NCHW with N = 1; 1 for a flat run).</summary>
@@ -299,6 +300,7 @@ public sealed class TensorStatistics
         if (channelSums.Length == 0)
         {
             channelSums = new double[channels];
+            channelSquares = new double[channels];
         }
         int plane = values.Length / channels;
         for (int c = 0; c < channels; c++)
@@ -306,6 +308,9 @@ public sealed class TensorStatistics
             double sum = 0;
             foreach (float v in values.Slice(c * plane, plane)) { sum += v; }
             channelSums[c] += sum;
+            double squares = 0;
+            foreach (float v in values.Slice(c * plane, plane)) { squares += (double)v * v; }
+            channelSquares[c] += squares;
         }
         channelCount += plane;
         float localMax = 0;
@@ -340,6 +345,9 @@ public sealed class TensorStatistics
 
     /// <summary>Mean of each channel over every observed pixel (empty before the first <see cref="Add"/>).</summary>
     public double[] ChannelMeans => [.. channelSums.Select(s => channelCount > 0 ? s / channelCount : 0)];
+
+    /// <summary>Mean of x^2 of each channel over every observed pixel.</summary>
+    public double[] ChannelMeanSquares => [.. channelSquares.Select(s => channelCount > 0 ? s / channelCount : 0)];
 
     /// <summary>The range <paramref name="method"/> chooses; <paramref name="levels"/> (steps of the grid, 255 for 8 bits, 2^b - 1 for b bits) matters for MSE only.</summary>
     public TensorRange Range(CalibrationMethod method, double percentile = 99.99, int levels = 255)

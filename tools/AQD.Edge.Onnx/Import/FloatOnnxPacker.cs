@@ -118,7 +118,7 @@ public static class FloatOnnxPacker
                             }
                             x = low;
                         }
-                        weightFormats.Add(EmitConv(emit, l, x, plan.WeightBits(l), ys, yf, stats.GetValueOrDefault(l.Inputs[0])?.ChannelMeans));
+                        weightFormats.Add(EmitConv(emit, l, x, plan.WeightBits(l), ys, yf, stats.GetValueOrDefault(l.Inputs[0])));
                         break;
                     }
                     case FloatLayerKind.Add:
@@ -213,13 +213,18 @@ public static class FloatOnnxPacker
     /// b'[o] = b[o] - sum over (i, ky, kx) of (s[o] q - w)[o, i, ky, kx] * mean[g * Cg + i] (the expected
     /// output shift the weight rounding causes; padding ignored).
     /// </summary>
-    private static string EmitConv(QuantizedGraphEmitter emit, FloatLayer l, QTensor x, int bits, float ys, ActivationFormat yf, double[]? inputMeans)
+    private static string EmitConv(QuantizedGraphEmitter emit, FloatLayer l, QTensor x, int bits, float ys, ActivationFormat yf, TensorStatistics? input)
     {
         var cv = l.Conv!;
-        var qw = LowBitWeightQuantizer.Quantize(cv.Weights, cv.M, bits);
+        int per = cv.Cg * cv.Kh * cv.Kw, groups = x.Channels / cv.Cg, mPerGroup = cv.M / Math.Max(1, groups);
+        var inputMeans = input?.ChannelMeans;
+        var meanSquares = input?.ChannelMeanSquares;
+        Func<int, int, double>? importance = bits < 8 && meanSquares is not null && meanSquares.Length == x.Channels
+            ? (o, j) => meanSquares[o / mPerGroup * cv.Cg + j / (cv.Kh * cv.Kw)] + 1e-12
+            : null;
+        var qw = LowBitWeightQuantizer.Quantize(cv.Weights, cv.M, bits, importance);
         var bias = new int[cv.M];
         bool correct = bits < 8 && inputMeans is not null && inputMeans.Length == x.Channels;
-        int per = cv.Cg * cv.Kh * cv.Kw, groups = x.Channels / cv.Cg, mPerGroup = cv.M / Math.Max(1, groups);
         for (int o = 0; o < cv.M; o++)
         {
             double fb = cv.Bias[o];

@@ -17,10 +17,17 @@ public sealed record QuantizedWeights(long[] Values, float[] Scales, LowBitForma
 /// total error (the packed weight format is per layer).</item>
 /// </list>
 /// Rounding: nearest level; ties to even (signed), toward +infinity (odd-level: q = 2 floor(w / 2s) + 1); then clamped to the grid.
+/// With an importance function the squared errors are weighted (activation-aware: the float packer passes the
+/// calibrated E[x^2] of the input channel each weight multiplies).
 /// </summary>
 public static class LowBitWeightQuantizer
 {
-    public static QuantizedWeights Quantize(float[] weights, int channels, int bits)
+    /// <param name="weights">Float weights [channels][per].</param>
+    /// <param name="channels">Output channels (one scale each).</param>
+    /// <param name="bits">2, 3, 4 or 8.</param>
+    /// <param name="importance">Optional weight of each squared error: importance(o, j) for element j of channel o
+    /// (e.g. the calibrated E[x^2] of the input that element multiplies); null weighs every element 1.</param>
+    public static QuantizedWeights Quantize(float[] weights, int channels, int bits, Func<int, int, double>? importance = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (channels <= 0 || weights.Length % channels != 0)
@@ -29,14 +36,14 @@ public static class LowBitWeightQuantizer
         }
         if (bits == 8)
         {
-            return Run(weights, channels, LowBitFormat.Int(8), search: false);
+            return Run(weights, channels, LowBitFormat.Int(8), search: false, importance);
         }
         if (bits is not (2 or 3 or 4))
         {
             throw new ArgumentOutOfRangeException(nameof(bits), bits, "weight bits must be 2, 3, 4 or 8.");
         }
-        var signed = Run(weights, channels, LowBitFormat.Int(bits), search: true);
-        var odd = Run(weights, channels, LowBitFormat.Odd(bits), search: true);
+        var signed = Run(weights, channels, LowBitFormat.Int(bits), search: true, importance);
+        var odd = Run(weights, channels, LowBitFormat.Odd(bits), search: true, importance);
         return odd.MeanSquaredError <= signed.MeanSquaredError ? odd : signed;
     }
 
@@ -52,18 +59,18 @@ public static class LowBitWeightQuantizer
         return Math.Clamp((long)Math.Round(w / s, MidpointRounding.ToEven), -max, max);
     }
 
-    private static double Error(ReadOnlySpan<float> w, double s, LowBitFormat f)
+    private static double Error(ReadOnlySpan<float> w, double s, LowBitFormat f, ReadOnlySpan<double> importance)
     {
         double e = 0;
-        foreach (float v in w)
+        for (int i = 0; i < w.Length; i++)
         {
-            double d = v - s * Level(v, s, f);
-            e += d * d;
+            double d = w[i] - s * Level(w[i], s, f);
+            e += (importance.IsEmpty ? 1 : importance[i]) * d * d;
         }
         return e;
     }
 
-    private static QuantizedWeights Run(float[] weights, int channels, LowBitFormat format, bool search)
+    private static QuantizedWeights Run(float[] weights, int channels, LowBitFormat format, bool search, Func<int, int, double>? importance)
     {
         int per = weights.Length / channels, max = MaxLevel(format);
         var q = new long[weights.Length];
@@ -72,6 +79,7 @@ public static class LowBitWeightQuantizer
         for (int o = 0; o < channels; o++)
         {
             var w = weights.AsSpan(o * per, per);
+            double[] imp = importance is null ? [] : [.. Enumerable.Range(0, per).Select(j => importance(o, j))];
             double maxAbs = 0;
             foreach (float v in w) { maxAbs = Math.Max(maxAbs, Math.Abs(v)); }
             if (maxAbs == 0)
@@ -85,7 +93,7 @@ public static class LowBitWeightQuantizer
                 double best = double.PositiveInfinity, bestF = 1;
                 for (int i = 0; i <= 20; i++)
                 {
-                    double f = 0.2 + 0.04 * i, e = Error(w, f * maxAbs / max, format);
+                    double f = 0.2 + 0.04 * i, e = Error(w, f * maxAbs / max, format, imp);
                     if (e < best) { best = e; bestF = f; }
                 }
                 for (int i = -5; i <= 5; i++)
@@ -93,7 +101,7 @@ public static class LowBitWeightQuantizer
                     double f = bestF + 0.008 * i;
                     if (f is > 0.05 and <= 1)
                     {
-                        double e = Error(w, f * maxAbs / max, format);
+                        double e = Error(w, f * maxAbs / max, format, imp);
                         if (e < best) { best = e; bestF = f; }
                     }
                 }
@@ -105,7 +113,7 @@ public static class LowBitWeightQuantizer
             {
                 q[o * per + i] = Level(w[i], s, format);
             }
-            total += Error(w, s, format);
+            total += Error(w, s, format, imp);
         }
         return new QuantizedWeights(q, scales, format, total / weights.Length);
     }
