@@ -44,6 +44,10 @@ public static class ProfileRunner
             Ansi = output == Console.Out ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = output == Console.Out ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
+        if (output != Console.Out || Console.IsOutputRedirected)
+        {
+            console.Profile.Width = 200;   // a file or pipe: no terminal width to fit; keep op names on one line
+        }
         ProfileRun run;
         ProfileReport report;
         try

@@ -63,3 +63,31 @@ public class LayerInfoTests
         Assert.Equal([.. Enumerable.Repeat(LayerGroup.Backbone, 5), .. Enumerable.Repeat(LayerGroup.Head, 5)], groups);
     }
 }
+
+public class LayerGroupNameTests
+{
+    [Fact]
+    public void ModuleNamesDecideTheGroupBeforeStructure()
+    {
+        // A chain of max pools with one output: by structure all backbone; the names say otherwise.
+        var act = AQD.Edge.Kernels.Tensors.ActivationFormat.UInt8(0);
+        var w = new AQD.Edge.Model.Container.BlobWriter();
+        w.AddMetadata(SyntheticModel.Metadata());
+        var g = new AQD.Edge.Model.Graph.GraphBuilder(w);
+        string[] names = ["backbone.stage1.pool", "fpn.lateral_pool", "head.cls_pool", "unnamed"];
+        int t = g.AddTensor("input", act, 16, 16, 4);
+        g.AddInput(t);
+        int size = 16;
+        foreach (string name in names)
+        {
+            size /= 2;
+            int y = g.AddTensor(name, act, size, size, 4);
+            g.AddOp(new(AQD.Edge.Model.Graph.GraphOpType.MaxPool, name, [t], [y], AQD.Edge.Model.Graph.OpAttributes.Window(2, 2, 0)));
+            t = y;
+        }
+        g.AddOutput(t);
+        g.Finish();
+        var graph = AQD.Edge.Model.Graph.GraphReader.Read(AQD.Edge.Model.Container.BlobReader.Open(w.ToArray(), "names"));
+        Assert.Equal([LayerGroup.Backbone, LayerGroup.Neck, LayerGroup.Head, LayerGroup.Backbone], LayerGroups.Classify(graph));
+    }
+}

@@ -146,7 +146,7 @@ public static class Program
         };
         var images = new Option<string?>("--images") { Description = "Calibration photos (default tests/data/images); the first is every engine's input." };
         var nanodet = new Option<string?>("--nanodet") { Description = "NanoDet-g-416 float ONNX (default tests/data/models/nanodet-g-416/model.onnx)." };
-        var fcos = new Option<string?>("--fcos") { Description = "FCOS-R18 320 float ONNX (default tests/data/models/fcos-r18-320/model.onnx)." };
+        var fcos = new Option<string?>("--fcos") { Description = "FCOS-R18 320 float ONNX written by `aqd-bench aqd --family fcos --size 320` (default results/fcos-r18-m8f8l8-320x320.onnx)." };
         var quick = new Option<bool>("--quick") { Description = "Few repetitions: a smoke run, not numbers to quote." };
         var target = new Option<double?>("--target-ms") { Description = "Timed milliseconds per case (default 600)." };
         var noChart = new Option<bool>("--no-chart") { Description = "Skip the PNG chart." };

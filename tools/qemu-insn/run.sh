@@ -15,19 +15,22 @@
 # private mount namespace (unshare -m, needs root). ISA features come from AT_HWCAP, which qemu sets
 # from -cpu. Counts are deterministic (not timings), so one run per point is enough.
 #
-# Usage: tools/qemu-insn/run.sh [--models "resnet18 nanodet fcos"] [--bits "8 4 3 2"] [--cpus "cortex-a72 cortex-a76"] [--n N]
+# Usage: tools/qemu-insn/run.sh [--models "resnet18 nanodet fcos"] [--bits "8 4 3 2"] [--cpus "cortex-a72 cortex-a76"] [--n N] [--no-float]
+# (--no-float skips ONNX Runtime float, the slowest runs under qemu; --skip-export reuses artifacts/insn/models.)
 # Writes results/insn-latest.md (and results/insn-<UTC time>.md). Environment: AQD_ARM64_ROOT
 # (qemu -L library root; default artifacts/cache/arm64root, else /usr/aarch64-linux-gnu).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
-models="resnet18 nanodet fcos"; bits="8 4 3 2"; cpus="cortex-a72 cortex-a76"; n=1
+models="resnet18 nanodet fcos"; bits="8 4 3 2"; cpus="cortex-a72 cortex-a76"; n=1; float=1; skip_export=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --models) models="$2"; shift 2;;
     --bits) bits="$2"; shift 2;;
     --cpus) cpus="$2"; shift 2;;
     --n) n="$2"; shift 2;;
+    --no-float) float=0; shift;;
+    --skip-export) skip_export=1; shift;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -45,7 +48,7 @@ if [[ ! -x "$work/runner/aqd-insn-run" || -n "${AQD_INSN_REPUBLISH:-}" ]]; then
 fi
 runner="$work/runner/aqd-insn-run"
 # shellcheck disable=SC2086
-dotnet run -c Release --project tools/bench -- models --models $models --bits $bits --threads 1 --no-timing \
+[[ "$skip_export" == 1 ]] || dotnet run -c Release --project tools/bench -- models --models $models --bits $bits --threads 1 --no-timing \
   --export "$work/models" | tee "$work/export.log"
 
 # Fake /proc/cpuinfo per CPU model (for ONNX Runtime's cpuinfo library).
@@ -62,7 +65,7 @@ count() {
   local out="$work/count.$$"
   rm -f "$out"
   unshare -m sh -c "mount --bind '$work/cpuinfo-$1' /proc/cpuinfo && exec qemu-aarch64 -cpu '$1' -L '$root' -plugin '$plugin,out=$out' '$runner' '$2' '$3' '$4'" \
-    >"$work/last-run.log" 2>&1 || { echo "run failed: $*" >&2; tail -5 "$work/last-run.log" >&2; echo fail; return 0; }
+    >"$work/last-run.$$.log" 2>&1 || { echo "run failed: $*" >&2; tail -5 "$work/last-run.$$.log" >&2; echo fail; return 0; }
   cat "$out"
 }
 
@@ -71,7 +74,7 @@ table="$work/insn-$stamp.md"
 {
   echo "## ARM64 instructions per inference (qemu $(qemu-aarch64 --version | head -1 | awk '{print $3}') TCG plugin, $(date -u '+%Y-%m-%d %H:%M') UTC)"
   echo
-  echo "- command: \`tools/qemu-insn/run.sh --models \"$models\" --bits \"$bits\" --cpus \"$cpus\" --n $n\`"
+  echo "- command: \`tools/qemu-insn/run.sh --models \"$models\" --bits \"$bits\" --cpus \"$cpus\" --n $n$([[ $float == 0 ]] && echo " --no-float")\`"
   echo "- per inference = (count(2N) - count(N)) / N with N = $n, 1 thread; runner: NativeAOT linux-arm64 ($runner); ONNX Runtime $(basename "$(ls -d ~/.nuget/packages/microsoft.ml.onnxruntime/*/ | tail -1)") linux-arm64"
   echo "- MACs: our engine's count for the network (conv + depthwise); vs ORT int8 = instructions / ORT int8 instructions on the same CPU; vs our int8 = instructions / our 8-bit instructions"
   echo
@@ -90,20 +93,20 @@ for cpu in $cpus; do
       if [[ -f "$work/models/$name-M${b}F8L8.aqd" ]]; then variants+=("aqd:$work/models/$name-M${b}F8L8.aqd:M${b}F8L8"); fi
     done
     if [[ -f "$work/models/$name-int8-qdq.onnx" ]]; then variants+=("ort:$work/models/$name-int8-qdq.onnx:int8 QDQ"); fi
-    variants+=("ort:$work/models/$name-float.onnx:float")
+    if [[ "$float" == 1 ]]; then variants+=("ort:$work/models/$name-float.onnx:float"); fi
     for v in "${variants[@]}"; do
       IFS=: read -r engine file label <<<"$v"
       c1="$(count "$cpu" "$engine" "$file" "$n")"
       c2="$(count "$cpu" "$engine" "$file" "$((2 * n))")"
       if [[ "$c1" == fail || "$c2" == fail ]]; then per["$label"]=fail; echo "$name $cpu $engine $label: failed"; continue; fi
       per["$label"]=$(( (c2 - c1) / n ))
-      if [[ "$engine" == aqd && "$macs" == 0 ]]; then macs="$(grep -o 'macs=[0-9]*' "$work/last-run.log" | cut -d= -f2)"; fi
+      if [[ "$engine" == aqd && "$macs" == 0 ]]; then macs="$(grep -o 'macs=[0-9]*' "$work/last-run.$$.log" | cut -d= -f2)"; fi
       echo "$name $cpu $engine $label: $c1 ($n) $c2 ($((2 * n))) -> ${per[$label]} per inference"
     done
     for v in "${variants[@]}"; do
       IFS=: read -r engine file label <<<"$v"
       x="${per[$label]}"
-      if [[ "$x" == fail ]]; then echo "| $name | $cpu | $engine | $label | failed (see $work/last-run.log) | | | |" >>"$table"; continue; fi
+      if [[ "$x" == fail ]]; then echo "| $name | $cpu | $engine | $label | failed (see $work/last-run.$$.log) | | | |" >>"$table"; continue; fi
       ipm=$(awk -v a="$x" -v b="$macs" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
       vo=$(awk -v a="$x" -v b="${per["int8 QDQ"]:-}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
       v8=$(awk -v a="$x" -v b="${per[M8F8L8]:-}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')

@@ -18,7 +18,10 @@ public sealed class AqdModelCase : IBenchCase
     public AqdModelCase(byte[] blob, string name, string policy, int bits, byte[] input, int threads)
     {
         engine = InferenceEngine.Load(BlobReader.Open(blob, name), new EngineOptions { Threads = threads });
-        this.input = input;
+        // A blob from another tool may take its input in another format (e.g. int8 or packed): the
+        // photo's bytes, cut or repeated to that length (kernel time does not depend on the data).
+        int need = engine.Input(0).Length;
+        this.input = input.Length == need ? input : [.. Enumerable.Range(0, need).Select(i => input[i % input.Length])];
         Variant = policy;
         Bits = bits;
         long macs = 0;

@@ -88,7 +88,7 @@ public static class ModelBenchmark
                 if (c is AqdModelCase aqd)
                 {
                     macs = Math.Max(macs, aqd.Macs);
-                    if (aqd.Bits == 8)
+                    if (aqd.Variant == PreparedModel.Policy(8))
                     {
                         ours8 = aqd.Output0();
                     }
@@ -117,7 +117,7 @@ public static class ModelBenchmark
         {
             ("onnxruntime", "int8 QDQ") => 0,
             ("onnxruntime", _) => 1,
-            _ => 10 - r.Bits,
+            _ => (r.Variant.StartsWith("AQD", StringComparison.Ordinal) ? 20 : 10) - r.Bits,
         }).Select(r => r with
         {
             Macs = r.Macs == 0 ? macs : r.Macs,

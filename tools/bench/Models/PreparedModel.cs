@@ -59,7 +59,7 @@ public sealed class PreparedModel
         }
         foreach (var v in Blobs.Where(v => v.Blob is not null))
         {
-            Write($"{Spec.Name}-{v.Policy}.aqd", v.Blob!);
+            Write($"{Spec.Name}-{v.Policy.Replace(' ', '-')}.aqd", v.Blob!);
         }
         if (Qdq is not null)
         {
@@ -100,9 +100,13 @@ public sealed class PreparedModel
                 blobs.Add(new PackedVariant(b, policy, null, e.Message));
             }
         }
+        foreach (var (b, path) in spec.ExtraBlobs(bits))
+        {
+            blobs.Add(new PackedVariant(b, $"AQD M{b}F8L8", File.ReadAllBytes(path), null));
+        }
         byte[]? qdq = null;
         string? qdqProblem = null;
-        if (blobs.FirstOrDefault(v => v.Bits == 8)?.Blob is { } blob8)
+        if (blobs.FirstOrDefault(v => v.Bits == 8 && v.Policy == Policy(8))?.Blob is { } blob8)
         {
             try
             {
