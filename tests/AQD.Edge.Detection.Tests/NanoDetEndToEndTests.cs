@@ -29,8 +29,8 @@ public class NanoDetEndToEndTests
     /// person.jpg cow: at the cow's cell (stride 16, cell 410) the float scores are cow 0.494 &gt; horse;
     /// the int8 model ranks horse above cow there (the blob's horse detection scores 0.561, float 0.511:
     /// the error comes from the 8-bit backbone, inner layers at about 22 dB, not from the class logit's
-    /// step of 0.049, about 0.012 of score near 0.5), so the cell's best class is horse, which NMS then
-    /// merges with the horse detection. (dog.jpg truck, float 0.371, was a miss at 0.349 while the class
+    /// step of 0.049, about 0.012 of score near 0.5; without the logit floor, step 0.062, the miss is the
+    /// same: horse 0.556), so the cell's best class is horse, which NMS then merges with the horse detection. (dog.jpg truck, float 0.371, was a miss at 0.349 while the class
     /// logits' range went down to -11: the Sigmoid input floor at -8 of the packer makes it 0.356.)
     /// </summary>
     private static readonly (string Photo, string Label)[] KnownInt8Misses = [("person.jpg", "cow")];
