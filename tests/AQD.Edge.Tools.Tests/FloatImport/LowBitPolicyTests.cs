@@ -103,4 +103,38 @@ public class LowBitPolicyTests(ITestOutputHelper output)
             }
         }
     }
+
+    [Fact]
+    public void PerLayerOverridesSetOneConvsWidthAndUnknownNamesAreListed()
+    {
+        Assert.Equal("M4F8L8,a.b=2,c=8", BitPolicy.Parse("M4F8L8,a.b=2,c=8").ToString());
+        Assert.Equal(new Dictionary<string, int> { ["a.b"] = 2, ["c"] = 8 }, BitPolicy.Parse("M4F8L8,a.b=2,c=8").Overrides);
+        Assert.False(BitPolicy.Parse("8,x=4").IsInt8);
+        Assert.True(BitPolicy.Parse("8,x=8").IsInt8);
+        Assert.Contains("'x=5'", Assert.Throws<OnnxImportException>(() => BitPolicy.Parse("M4F8L8,x=5")).Message);
+        Assert.Contains("'=2'", Assert.Throws<OnnxImportException>(() => BitPolicy.Parse("M4F8L8,=2")).Message);
+        Assert.Contains("given twice", Assert.Throws<OnnxImportException>(() => BitPolicy.Parse("M4F8L8,x=2,x=4")).Message);
+
+        var onnx = FloatImportTests.ResNetLike();
+        var convs = new FloatOnnxGraph(AQD.Edge.Onnx.Protobuf.ModelProto.Parser.ParseFrom(onnx)).Layers.Where(l => l.Kind == FloatLayerKind.Conv).ToList();
+        Assert.Equal(7, convs.Count);
+        var images = CalibrationImages.List(FloatImportTests.ImageFolder()).Take(2).ToList();
+        var norm = FloatImportTests.ImageNetNormalization;
+        // middle convs at 4 bits, the third conv (by node name) at 2, the last conv (by output name) at 4 instead of 8
+        string bits = $"M4F8L8,{convs[2].Node.Name}=2,{convs[^1].Output}=4";
+        var result = FloatOnnxPacker.Pack(onnx, new FloatPackOptions { Images = images, Normalization = norm, Bits = bits });
+        var reader = BlobReader.Open(result.Packed.Blob, "overrides");
+        var ops = GraphReader.Read(reader).Ops.Where(o => o.Type == GraphOpType.Conv2D).ToList();
+        int[] expected = [8, 4, 2, 4, 4, 4, 4];
+        Assert.Equal(expected, ops.Select(o => o.Record.Weights!.Value.Format.Bits).ToArray());
+        var meta = reader.Metadata.BitPolicy;
+        Assert.Equal("M4F8L8", meta.Shorthand);
+        Assert.Contains(meta.Layers!, l => l.Name == convs[2].Node.Name && l.WeightBits == 2);
+        Assert.Contains(meta.Layers!, l => l.Name == convs[^1].Node.Name && l.WeightBits == 4);
+
+        var e = Assert.Throws<OnnxImportException>(() => FloatOnnxPacker.Pack(onnx, new FloatPackOptions { Images = images, Normalization = norm, Bits = "M4F8L8,nope=2,nada=4" }));
+        output.WriteLine(e.Message);
+        Assert.Contains("'nope', 'nada'", e.Message);
+        Assert.Contains(convs[0].Node.Name, e.Message);
+    }
 }

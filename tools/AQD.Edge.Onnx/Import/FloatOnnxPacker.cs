@@ -192,10 +192,10 @@ public static class FloatOnnxPacker
         }
         var bitPolicy = new BitPolicySpec
         {
-            Shorthand = policy.ToString(),
+            Shorthand = $"M{policy.Middle}F{policy.First}L{policy.Last}",
             WeightBits = policy.Middle,
             ActivationBits = policy.Middle,
-            Layers = policy.IsInt8 ? null : [.. plan.Roles.Where(r => r.Value != ConvRole.Middle).Select(r => new LayerBits
+            Layers = policy.IsInt8 ? null : [.. plan.Roles.Where(r => r.Value != ConvRole.Middle || policy.Override(r.Key) is not null).Select(r => new LayerBits
             {
                 Name = r.Key.Node.Name,
                 WeightBits = plan.WeightBits(r.Key),

@@ -5,7 +5,7 @@ namespace AQD.Edge.Onnx.Import;
 /// <summary>
 /// Which tensors and convs of a float graph go low-bit under a <see cref="BitPolicy"/>:
 /// <list type="bullet">
-/// <item>each conv's width b = the policy's width for its <see cref="ConvRole"/>; its weights are b-bit;</item>
+/// <item>each conv's width b = its per-layer override, else the policy's width for its <see cref="ConvRole"/>; its weights are b-bit;</item>
 /// <item>a b-bit conv (b &lt; 8) reads a b-bit unsigned packed activation unless its input is the network
 /// input or can be negative (calibrated min &lt; 0): then it reads the 8-bit tensor;</item>
 /// <item>a conv output read only by convs that take it at the same b (and not a graph output) is
@@ -27,9 +27,16 @@ internal sealed class LowBitPlan
         this.stats = stats;
         Roles = BitPolicy.Roles(graph);
         string input = graph.InputAffine?.Output ?? graph.Input.Name;
+        var unknown = policy.Overrides.Keys.Where(n => !Roles.Keys.Any(l => l.Node.Name == n || l.Output == n)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new OnnxImportException(
+                $"--bits: no conv has the node or output name {string.Join(", ", unknown.Select(n => $"'{n}'"))}; convs: " +
+                string.Join(", ", Roles.Keys.Take(12).Select(l => $"'{l.Node.Name}' (output '{l.Output}')")) + (Roles.Count > 12 ? ", ..." : "") + ".");
+        }
         foreach (var (layer, role) in Roles)
         {
-            int b = policy.Bits(role);
+            int b = policy.Bits(layer, role);
             convBits[layer] = b;
             string x = layer.Inputs[0];
             bool lowIn = b < 8 && x != input && x != graph.Input.Name && ranges.TryGetValue(x, out var r) && r.Min >= 0;
