@@ -53,8 +53,8 @@ public sealed class OnnxExportTests
         }
     }
 
-    /// <summary>BGR bytes (NHWC) as the exported models' float input "pixels" [1, 3, H, W], values 0..255.</summary>
-    internal static DenseTensor<float> Pixels(byte[] bgr, int width, int height)
+    /// <summary>BGR bytes (NHWC) as an exported model's float input [1, 3, H, W]: pixel values minus <paramref name="offset"/>.</summary>
+    internal static DenseTensor<float> Pixels(byte[] bgr, int width, int height, int offset = 0)
     {
         var input = new DenseTensor<float>([1, 3, height, width]);
         for (int y = 0; y < height; y++)
@@ -63,7 +63,7 @@ public sealed class OnnxExportTests
             {
                 for (int c = 0; c < 3; c++)
                 {
-                    input[0, c, y, x] = bgr[(y * width + x) * 3 + c];
+                    input[0, c, y, x] = bgr[(y * width + x) * 3 + c] - offset;
                 }
             }
         }

@@ -14,7 +14,8 @@ namespace AQD.Edge.Aqd.Tests;
 /// float32 scales: the importer derives each multiplier from x_scale * w_scale / y_scale in float32
 /// (ONNX Runtime's arithmetic), which is within ~2^-23 relative of the lowered 31-bit multiplier, so
 /// a value flips by one step only when it lies that close to a rounding boundary (then propagates).
-/// They are counted and bounded. ONNX Runtime runs the same QDQ model where it supports the types.
+/// They are counted and bounded. ONNX Runtime 1.31.1 runs the same QDQ model (opset 21 with int4 / uint4 /
+/// int16, opset 25 with uint2) with graph optimizations off; its outputs are compared with the engine's.
 /// </summary>
 public sealed class QdqExportTests
 {
@@ -38,6 +39,8 @@ public sealed class QdqExportTests
         Assert.Equal(refGraph.Ops.Select(o => o.Type), qdqGraph.Ops.Select(o => o.Type));
         int weightSets = net.Nodes.OfType<AqdConv>().Select(c => c.Weights).Distinct().Count();
         Assert.Equal(weightSets, qdqGraph.Ops.Where(o => o.Type == GraphOpType.Conv2D).Select(o => o.Weights).Distinct().Count());
+        // The odd-level weights (int4 / int8 in ONNX) come back in the b-bit odd-level format: same formats, same weight bytes.
+        Assert.Equal(refGraph.Ops.Select(o => (o.Record.Weights?.Format, o.Weights.Length)), qdqGraph.Ops.Select(o => (o.Record.Weights?.Format, o.Weights.Length)));
 
         var o = net.Options;
         var bgr = AqdImages.LoadBgr(Path.Combine(AqdImages.FindTestImages(), "person.jpg"), o.InputWidth, o.InputHeight);
@@ -71,30 +74,20 @@ public sealed class QdqExportTests
         Assert.True(diffs <= values / 100, summary);
         Assert.True(maxDiff <= 8, summary);
 
-        RunInOnnxRuntime(onnx, net, bgr, qdqOutputs, bits);
+        RunInOnnxRuntime(onnx, net, bgr, qdqOutputs);
     }
 
     /// <summary>ONNX Runtime on the exported QDQ model: its integer outputs against the QDQ engine's.</summary>
-    private static void RunInOnnxRuntime(byte[] onnx, AqdNetwork net, byte[] bgr, Dictionary<string, int[]> engine, int bits)
+    private static void RunInOnnxRuntime(byte[] onnx, AqdNetwork net, byte[] bgr, Dictionary<string, int[]> engine)
     {
         var log = TestContext.Current.TestOutputHelper;
-        InferenceSession session;
-        try
-        {
-            session = new InferenceSession(onnx);
-        }
-        catch (OnnxRuntimeException e) when (bits == 2)
-        {
-            // Opset 25 (uint2 activations, int2 types) is newer than this ONNX Runtime: record it.
-            string msg = $"AQD-QDQ-ORT {net.Options.ModelName}: ONNX Runtime 1.31.1 cannot load the opset-25 model: {e.Message.Split('\n')[0]}";
-            log?.WriteLine(msg);
-            Console.WriteLine(msg);
-            return;
-        }
+        // Graph optimizations off: ORT's QDQ fusions would change the arithmetic (kernels for int16 / int4 QLinear ops).
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        var session = new InferenceSession(onnx, options);
         using (session)
         {
-            var input = OnnxExportTests.Pixels(bgr, net.Options.InputWidth, net.Options.InputHeight);
-            using var results = session.Run([NamedOnnxValue.CreateFromTensor("pixels", input)]);
+            var input = OnnxExportTests.Pixels(bgr, net.Options.InputWidth, net.Options.InputHeight, net.Options.InputZeroPoint);
+            using var results = session.Run([NamedOnnxValue.CreateFromTensor(AqdQdqExporter.InputName, input)]);
             long values = 0, diffs = 0;
             int maxDiff = 0;
             foreach (var output in net.Outputs)
@@ -122,8 +115,9 @@ public sealed class QdqExportTests
             log?.WriteLine(msg);
             Console.WriteLine(msg);
             // ORT computes the QDQ model in float32 (dequantize, float conv, round half to even): near-ties
-            // of the ~100 layers flip and propagate, so only agreement in the large is asserted.
-            Assert.True(diffs <= values / 4, msg);
+            // flip by one step in a few int16 values per layer (the engine: 31-bit multipliers, ties up) and
+            // propagate; at 2 bits one flipped code is a large step downstream. Bound: 1% of the codes.
+            Assert.True(diffs <= values / 100, msg);
         }
     }
 }

@@ -17,8 +17,9 @@ namespace AQD.Edge.Aqd;
 /// 3-bit odd levels, int8 for 4-bit odd levels and 8-bit weights) and each conv node (one per pyramid level
 /// for multi-level BN) has its own DequantizeLinear of it with per-output-channel scales Gain_c s_w (the
 /// folded BN, and the FCOS level scale) and its own int32 bias through a DequantizeLinear at
-/// s_in Gain_c s_w. The graph input "pixels" is float BGR 0..255 [1, 3, H, W]; the graph outputs are the
-/// integer head codes. Opset 21 (int4 / uint4 / int16 QDQ), 25 when a 2-bit activation (uint2) occurs.
+/// s_in Gain_c s_w. The graph input "image" is the real input [1, 3, H, W] = BGR pixel - zero point (the
+/// integer mean), quantized with scale 1 and that zero point (so the blob's uint8 input is the pixel byte);
+/// the graph outputs are the integer head codes. Opset 21 (int4 / uint4 / int16 QDQ), 25 when a 2-bit activation (uint2) occurs.
 /// </summary>
 public static class AqdQdqExporter
 {
@@ -27,6 +28,9 @@ public static class AqdQdqExporter
         AnchorSizesKey = "aqd.detector.anchor_sizes", AnchorRatiosKey = "aqd.detector.anchor_ratios_permille",
         AnchorScalesKey = "aqd.detector.anchor_scales_permille", PolicyKey = "aqd.bit_policy", ColorOrderKey = "aqd.input.color_order",
         OutputsKey = "aqd.outputs";
+
+    /// <summary>The float graph input: BGR pixel values minus the input zero point, NCHW.</summary>
+    public const string InputName = "image";
 
     public static byte[] Export(AqdNetwork net) => Build(net).ToByteArray();
 
@@ -40,8 +44,8 @@ public static class AqdQdqExporter
         var o = net.Options;
         var b = new OnnxGraphBuilder(o.ModelName);
         bool uint2 = false;
-        b.Input("pixels", DT.Float, 1, 3, o.InputHeight, o.InputWidth);
-        Quantize(b, "pixels", net.Input, ref uint2);
+        b.Input(InputName, DT.Float, 1, 3, o.InputHeight, o.InputWidth);
+        Quantize(b, InputName, net.Input, ref uint2);
         var weights = new HashSet<AqdWeights>();
         foreach (var node in net.Nodes)
         {
