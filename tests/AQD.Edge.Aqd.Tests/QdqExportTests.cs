@@ -42,6 +42,15 @@ public sealed class QdqExportTests
         // The odd-level weights (int4 / int8 in ONNX) come back in the b-bit odd-level format: same formats, same weight bytes.
         Assert.Equal(refGraph.Ops.Select(o => (o.Record.Weights?.Format, o.Weights.Length)), qdqGraph.Ops.Select(o => (o.Record.Weights?.Format, o.Weights.Length)));
 
+        // Detector facts travel in metadata_props: the packed blob's metadata says what the AqdBlobWriter blob says.
+        var refMeta = BlobReader.Open(reference, "aqd").Metadata;
+        var qdqMeta = BlobReader.Open(packed.Blob, "qdq").Metadata;
+        Assert.Equal(refMeta.Detector.Family, qdqMeta.Detector.Family);
+        Assert.Equal(refMeta.Detector.Strides, qdqMeta.Detector.Strides);
+        Assert.Equal(refMeta.Detector.NumClasses, qdqMeta.Detector.NumClasses);
+        Assert.Equal(refMeta.BitPolicy.Shorthand, qdqMeta.BitPolicy.Shorthand);
+        Assert.Equal("BGR", qdqMeta.Preprocessing.ColorOrder);
+
         var o = net.Options;
         var bgr = AqdImages.LoadBgr(Path.Combine(AqdImages.FindTestImages(), "person.jpg"), o.InputWidth, o.InputHeight);
         bgr.CopyTo(refEngine.Input(0));

@@ -2,6 +2,7 @@ using System.Globalization;
 using AQD.Edge.Kernels.LowBit;
 using AQD.Edge.Kernels.Tensors;
 using AQD.Edge.Onnx;
+using AQD.Edge.Onnx.Import;
 using AQD.Edge.Onnx.Protobuf;
 using Google.Protobuf;
 using DT = AQD.Edge.Onnx.Protobuf.TensorProto.Types.DataType;
@@ -23,12 +24,6 @@ namespace AQD.Edge.Aqd;
 /// </summary>
 public static class AqdQdqExporter
 {
-    /// <summary>metadata_props keys written (and read by pack-model's QDQ path).</summary>
-    public const string FamilyKey = "aqd.detector.family", StridesKey = "aqd.detector.strides", NumClassesKey = "aqd.detector.num_classes",
-        AnchorSizesKey = "aqd.detector.anchor_sizes", AnchorRatiosKey = "aqd.detector.anchor_ratios_permille",
-        AnchorScalesKey = "aqd.detector.anchor_scales_permille", PolicyKey = "aqd.bit_policy", ColorOrderKey = "aqd.input.color_order",
-        OutputsKey = "aqd.outputs";
-
     /// <summary>The float graph input: BGR pixel values minus the input zero point, NCHW.</summary>
     public const string InputName = "image";
 
@@ -194,22 +189,28 @@ public static class AqdQdqExporter
         }
     }
 
+    /// <summary>The blob writer's detector and policy metadata as metadata_props (<see cref="OnnxMetadataProps"/>).</summary>
     private static IEnumerable<(string, string)> MetadataProps(AqdNetwork net)
     {
-        var o = net.Options;
-        bool fcos = o.Family == AqdFamily.Fcos;
-        static string Join(IEnumerable<int> v) => string.Join(",", v.Select(i => i.ToString(CultureInfo.InvariantCulture)));
-        yield return (FamilyKey, fcos ? "fcos" : "retinanet");
-        yield return (NumClassesKey, o.NumClasses.ToString(CultureInfo.InvariantCulture));
-        yield return (StridesKey, Join(AqdModelOptions.Strides));
-        if (!fcos)
+        var m = AqdBlobWriter.Metadata(net.Options, net.Source, null);
+        var d = m.Detector;
+        static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+        static IEnumerable<(string, string)> List(string key, IReadOnlyList<int>? v) => v is null ? [] : [(key, string.Join(",", v.Select(I)))];
+        yield return (OnnxMetadataProps.Family, d.Family);
+        yield return (OnnxMetadataProps.NumClasses, I(d.NumClasses));
+        foreach (var kv in List(OnnxMetadataProps.Strides, d.Strides)
+            .Concat(List(OnnxMetadataProps.AnchorSizes, d.AnchorSizes))
+            .Concat(List(OnnxMetadataProps.AnchorRatiosPermille, d.AnchorRatiosPermille))
+            .Concat(List(OnnxMetadataProps.AnchorScalesPermille, d.AnchorScalesPermille))
+            .Concat(d.ScoreThresholdPermille is { } t ? [(OnnxMetadataProps.ScoreThresholdPermille, I(t))] : [])
+            .Concat(d.IouThresholdPermille is { } u ? [(OnnxMetadataProps.IouThresholdPermille, I(u))] : [])
+            .Concat(d.MaxDetections is { } x ? [(OnnxMetadataProps.MaxDetections, I(x))] : []))
         {
-            yield return (AnchorSizesKey, "32,64,128,256,512");
-            yield return (AnchorRatiosKey, "500,1000,2000");
-            yield return (AnchorScalesKey, "1000,1260,1587");
+            yield return kv;
         }
-        yield return (PolicyKey, o.Shorthand);
-        yield return (ColorOrderKey, "BGR");
-        yield return (OutputsKey, string.Join(",", net.Outputs.Select(x => $"{x.Role}@P{x.Level + 3}")));
+        yield return (OnnxMetadataProps.BitPolicy, m.BitPolicy.Shorthand ?? "");
+        yield return (OnnxMetadataProps.WeightBits, I(m.BitPolicy.WeightBits));
+        yield return (OnnxMetadataProps.ColorOrder, m.Preprocessing.ColorOrder);
+        yield return (OnnxMetadataProps.Outputs, string.Join(",", net.Outputs.Select(x => $"{x.Role}@P{x.Level + 3}")));
     }
 }
