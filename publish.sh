@@ -60,4 +60,4 @@ fi
 if [ "$do_tests" = 1 ]; then
     publish_self_contained tests/AQD.Edge.Kernels.Tests/AQD.Edge.Kernels.Tests.csproj linux-arm64
 fi
-echo "published: $( [ "$do_worker" = 1 ] && echo "$DIST/{${rids[*]// /,}}/ " )$( [ "$do_tests" = 1 ] && echo "$OUT/linux-arm64/AQD.Edge.Kernels.Tests/")"
+echo "published: $( [ "$do_worker" = 1 ] && printf "$DIST/%s/ " "${rids[@]}" )$( [ "$do_tests" = 1 ] && echo "$OUT/linux-arm64/AQD.Edge.Kernels.Tests/")"

@@ -59,7 +59,9 @@ internal static class DemoCommand
                 string host = runtime.Mqtt.EmbeddedBrokerPort is null ? settings.Mqtt.Host! : "127.0.0.1";
                 int port = runtime.Mqtt.EmbeddedBrokerPort ?? settings.Mqtt.Port;
                 output.WriteLine($"demo: model {runtime.Detector.Name}, input {settings.Camera.Input}, MQTT {(runtime.Mqtt.EmbeddedBrokerPort is null ? "" : "embedded broker ")}{host}:{port}, topics {runtime.Mqtt.Topics.Prefix}/#");
-                await printer.ConnectAsync(host, port, ct).ConfigureAwait(false);
+                var online = Stopwatch.StartNew();
+                while (!runtime.Mqtt.IsOnline && online.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20, ct).ConfigureAwait(false);
+                await printer.ConnectAsync(host, port, ct).ConfigureAwait(false); // gets the retained "online"
                 int queued = 0;
                 runtime.Pipeline.EventQueued += _ => Interlocked.Increment(ref queued);
                 await runtime.RunAsync(ct).ConfigureAwait(false);

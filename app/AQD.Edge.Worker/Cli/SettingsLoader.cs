@@ -23,7 +23,7 @@ internal static class SettingsLoader
             error.WriteLine($"aqd-edge: invalid settings: {e.Message}");
             return false;
         }
-        if (failures.Count == 0) failures = settings.Validate(requireModel);
+        failures.AddRange(settings.Validate(requireModel)); // every problem at once, binding and rules
         if (failures.Count == 0) return true;
         error.WriteLine($"aqd-edge: invalid settings ({failures.Count}):");
         foreach (var f in failures) error.WriteLine("  - " + f);

@@ -4,7 +4,7 @@ namespace AQD.Edge.Worker.Cli;
 
 /// <summary>
 /// The verbs of <c>aqd-edge</c>: <c>run</c> (the service), <c>detect</c> (images → JSON),
-/// <c>check</c> (self-test), <c>demo</c> (bundled model and photos, embedded broker, printed events).
+/// <c>check</c> (self-test), <c>profile</c> (per-layer latency, AQD.Edge.Profiling), <c>demo</c> (bundled model and photos, embedded broker, printed events).
 /// Settings come from appsettings.json, <c>--config FILE</c>, <c>AQD_Section__Key</c> environment
 /// variables and <c>--Section:Key=value</c> overrides after the verb.
 /// Exit codes: 0 ok, 1 failure, 2 invalid settings or usage.
@@ -26,6 +26,7 @@ public static class WorkerCli
         root.Subcommands.Add(RunCommand.Create(output, error));
         root.Subcommands.Add(DetectCommand.Create(output, error));
         root.Subcommands.Add(CheckCommand.Create(output, error));
+        root.Subcommands.Add(AQD.Edge.Profiling.ProfileCommand.Create()); // per-layer latency profile (AQD.Edge.Profiling)
         root.Subcommands.Add(DemoCommand.Create(output, error));
         var parse = root.Parse(args);
         // ProcessTerminationTimeout = null: SIGTERM/SIGINT are the host's (run: clean stop with "offline"
