@@ -12,11 +12,11 @@ namespace AQD.Edge.Detection.Tests;
 /// per image at least 90 % of the float detections are found with the same label at IoU &gt;= 0.5.
 /// Both sides decode the JPEG with ImageSharp.
 /// <para>
-/// Two float detections are not reached by the current int8 blob, both for reasons of the int8
-/// model, not of the decode (the decode is checked against the float decode of the same quantized
-/// outputs in GoldenNanoDetDecodeTests and DetectorTests): they are listed in
-/// <see cref="KnownInt8Misses"/> and left out of the 90 % count, so every other detection is
-/// required. A re-packed blob that finds them still passes; one that loses another detection fails.
+/// One float detection is not reached by the current int8 blob, for a reason of the int8 model, not
+/// of the decode (the decode is checked against the float decode of the same quantized outputs in
+/// GoldenNanoDetDecodeTests and DetectorTests): it is listed in <see cref="KnownInt8Misses"/> and left
+/// out of the 90 % count, so every other detection is required. A re-packed blob that finds it still
+/// passes; one that loses another detection fails.
 /// </para>
 /// </summary>
 public class NanoDetEndToEndTests
@@ -26,13 +26,14 @@ public class NanoDetEndToEndTests
 
     /// <summary>
     /// (photo, label) of float detections the int8 blob misses, with the measured cause:
-    /// dog.jpg truck: float 0.371, int8 0.349 (the class logit is 8-bit before the sigmoid table; near
-    /// p = 0.35 one logit step is about 0.02 of score, and the truck sits one step below the threshold);
-    /// person.jpg cow: at the cow's cell (stride 16, cell 410) the float scores are cow 0.494 &gt; horse,
-    /// int8 gives horse 0.528 &gt; cow 0.458, so the cell's best class is horse, which NMS then merges
-    /// with the horse detection.
+    /// person.jpg cow: at the cow's cell (stride 16, cell 410) the float scores are cow 0.494 &gt; horse;
+    /// the int8 model ranks horse above cow there (the blob's horse detection scores 0.561, float 0.511:
+    /// the error comes from the 8-bit backbone, inner layers at about 22 dB, not from the class logit's
+    /// step of 0.049, about 0.012 of score near 0.5; without the logit floor, step 0.062, the miss is the
+    /// same: horse 0.556), so the cell's best class is horse, which NMS then merges with the horse detection. (dog.jpg truck, float 0.371, was a miss at 0.349 while the class
+    /// logits' range went down to -11: the Sigmoid input floor at -8 of the packer makes it 0.356.)
     /// </summary>
-    private static readonly (string Photo, string Label)[] KnownInt8Misses = [("dog.jpg", "truck"), ("person.jpg", "cow")];
+    private static readonly (string Photo, string Label)[] KnownInt8Misses = [("person.jpg", "cow")];
 
     /// <summary>
     /// Float detections scoring below this are optional: the model README (tests/data/models/nanodet-g-416)

@@ -81,7 +81,7 @@ public static class PackModelCli
         var bgr = new Option<bool>("--bgr") { Description = "The network takes B, G, R channels (CNTK/Caffe exports); --mean/--std are then in B, G, R order." };
         var limit = new Option<int?>("--limit") { Description = "Use at most N calibration images (sorted by name)." };
         var bits = new Option<string>("--bits") { Description = "Bit policy: M{b}F{b}L{b} (AQD shorthand: middle, first, last conv layers; b in 2, 3, 4, 8, e.g. M4F8L8, M2F8L8) or one width.", DefaultValueFactory = _ => "M8F8L8" };
-        var sigmoidBits = new Option<int>("--sigmoid-bits") { Description = "Output of a Sigmoid's lookup table: 8 (uint8, scale 1/256; what the detection decoders read) or 16 (int16, scale 1/32768; finer, for verification).", DefaultValueFactory = _ => 8 };
+        var sigmoidBits = new Option<int>("--sigmoid-bits") { Description = "Output of a Sigmoid's lookup table: 16 (int16, scale 1/32768; default, what the detection decoders read for NanoDet) or 8 (uint8, scale 1/256; coarser: background scores fall below one step).", DefaultValueFactory = _ => 16 };
         sigmoidBits.AcceptOnlyFromAmong("8", "16");
         var detector = new Option<string?>("--detector") { Description = "Detector family for the metadata: nanodet, fcos, retinanet (default: classifier with --labels, else none)." };
         var strides = new Option<string?>("--strides") { Description = "Detector: feature-map strides of the heads, e.g. 8,16,32." };

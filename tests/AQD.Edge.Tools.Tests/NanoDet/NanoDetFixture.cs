@@ -8,9 +8,9 @@ namespace AQD.Edge.Tools.Tests.NanoDet;
 /// Packs the real NanoDet-g-416 (tests/data/models/nanodet-g-416) once per test class through the
 /// pack-model CLI, int8, calibrated (minmax) on the seven repository photos (copied into one folder),
 /// with NanoDet's preprocessing (BGR, mean/std folded into the blob input's quantization), twice:
-/// <see cref="Demo"/> as tools/pack-model/examples/pack-nanodet.sh packs the device blob (uint8 1/256
-/// class scores, detector metadata, DETC decode tables) and <see cref="Fine"/> with int16 class scores
-/// (<c>--sigmoid-bits 16</c>, no detector tables).
+/// <see cref="Demo"/> as tools/pack-model/examples/pack-nanodet.sh packs the device blob (default int16
+/// 1/32768 class scores, detector metadata, DETC decode tables) and <see cref="Coarse"/> with uint8 1/256
+/// class scores (<c>--sigmoid-bits 8</c>, no detector tables) for comparison.
 /// </summary>
 public sealed class NanoDetFixture : IDisposable
 {
@@ -25,7 +25,7 @@ public sealed class NanoDetFixture : IDisposable
     {
         if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
-            Demo = Fine = new Packed("", -1, "x64 only", [], null);
+            Demo = Coarse = new Packed("", -1, "x64 only", [], null);
             return;   // the tests skip themselves: ONNX Runtime cross-checks run on x64 only
         }
         string models = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(FloatImportTests.ImageFolder())!, "models", "nanodet-g-416");
@@ -41,7 +41,7 @@ public sealed class NanoDetFixture : IDisposable
         ImagesFolder = images;
         Demo = Pack("nanodet-g-416-int8.aqd", "--labels", LabelsPath, "--name", "nanodet-g-416", "--detector", "nanodet", "--strides", "8,16,32",
             "--reg-max", "10", "--score-threshold", "350", "--iou-threshold", "600", "--max-detections", "100");
-        Fine = Pack("nanodet-g-416-int8-fine.aqd", "--labels", LabelsPath, "--sigmoid-bits", "16");
+        Coarse = Pack("nanodet-g-416-int8-coarse.aqd", "--labels", LabelsPath, "--sigmoid-bits", "8");
     }
 
     private Packed Pack(string file, params string[] extra)
@@ -62,11 +62,11 @@ public sealed class NanoDetFixture : IDisposable
     public string ImagesFolder { get; } = "";
     public IReadOnlyList<string> Photos { get; } = [];
 
-    /// <summary>The device configuration (uint8 class scores, DETC).</summary>
+    /// <summary>The device configuration (int16 class scores, DETC).</summary>
     public Packed Demo { get; }
 
-    /// <summary>int16 class scores (the raw outputs' fidelity check).</summary>
-    public Packed Fine { get; }
+    /// <summary>uint8 1/256 class scores (for comparison: same boxes, coarser scores).</summary>
+    public Packed Coarse { get; }
 
     public void Dispose()
     {
