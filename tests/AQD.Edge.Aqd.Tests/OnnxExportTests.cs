@@ -17,17 +17,7 @@ public sealed class OnnxExportTests
         byte[] onnx = AqdOnnxExporter.Export(net);
         var o = net.Options;
         var bgr = AqdImages.LoadBgr(Path.Combine(AqdImages.FindTestImages(), "person.jpg"), o.InputWidth, o.InputHeight);
-        var input = new DenseTensor<float>([1, 3, o.InputHeight, o.InputWidth]);
-        for (int y = 0; y < o.InputHeight; y++)
-        {
-            for (int x = 0; x < o.InputWidth; x++)
-            {
-                for (int c = 0; c < 3; c++)
-                {
-                    input[0, c, y, x] = bgr[(y * o.InputWidth + x) * 3 + c];
-                }
-            }
-        }
+        var input = Pixels(bgr, o.InputWidth, o.InputHeight);
         using var session = new InferenceSession(onnx);
         using var results = session.Run([NamedOnnxValue.CreateFromTensor("pixels", input)]);
         var sim = FakeQuantSimulation.Run(net, bgr);
@@ -61,5 +51,22 @@ public sealed class OnnxExportTests
                 Assert.True(cosine > 0.85, $"{t.Name}: cosine {cosine:F4} between ONNX Runtime's float output and the 8-bit model's.");
             }
         }
+    }
+
+    /// <summary>BGR bytes (NHWC) as an exported model's float input [1, 3, H, W]: pixel values minus <paramref name="offset"/>.</summary>
+    internal static DenseTensor<float> Pixels(byte[] bgr, int width, int height, int offset = 0)
+    {
+        var input = new DenseTensor<float>([1, 3, height, width]);
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    input[0, c, y, x] = bgr[(y * width + x) * 3 + c] - offset;
+                }
+            }
+        }
+        return input;
     }
 }

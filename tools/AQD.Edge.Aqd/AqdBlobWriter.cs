@@ -91,7 +91,7 @@ public static class AqdBlobWriter
     /// <summary>Add input multiplier for a scale ratio 2^e: (x &lt;&lt; 14) * 2^30 &gt;&gt; (44 - e) = x * 2^e exactly.</summary>
     private static ChannelRequant PowerOfTwo(int e) => new(One, 30 + AddLeftShift - e);
 
-    private static ModelMetadata Metadata(AqdModelOptions o, AqdSourceInfo? source, string? name)
+    internal static ModelMetadata Metadata(AqdModelOptions o, AqdSourceInfo? source, string? name)
     {
         bool fcos = o.Family == AqdFamily.Fcos;
         string config = o.ToString();

@@ -27,6 +27,8 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
 
     public GraphBuilder Builder => builder;
 
+    private readonly Dictionary<(LowBitFormat, int, int, int, int, string), WeightRef> weightRefs = [];
+
     /// <summary>ONNX tensor name -> the name its blob tensor gets instead (e.g. the graph output a view exposes it as).</summary>
     public Dictionary<string, string> BlobNames { get; } = [];
 
@@ -139,7 +141,14 @@ internal sealed class QuantizedGraphEmitter(GraphBuilder builder)
         }
         var range = new OutputRange(yf.ZeroPoint, relu ? Math.Max(yf.Min, yf.ZeroPoint) : yf.Min, hi);
         var yt = AddTensor(output, yf, ys, g.OutHeight, g.OutWidth, m);
-        var wref = builder.AddWeights(packed.Bytes.Span, format, n.Name);
+        // Identical packed weights (same shape and format) are stored once: the per-level convs of a
+        // multi-level-BN head share one weight initializer (with per-level scales and biases).
+        var key = (format, m, kh, kw, cg, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(packed.Bytes.Span)));
+        if (!weightRefs.TryGetValue(key, out var wref))
+        {
+            wref = builder.AddWeights(packed.Bytes.Span, format, n.Name);
+            weightRefs[key] = wref;
+        }
         uint ps = builder.AddParams(negative is null ? GraphBuilder.RequantBlock(bias, requant, range) : GraphBuilder.LeakyRequantBlock(bias, requant, negative, range));
         builder.AddOp(new GraphOpRecord(GraphOpType.Conv2D, n.Name, [x.Id], [yt.Id],
             new OpAttributes((byte)kh, (byte)kw, (byte)g.StrideH, (byte)g.StrideW, (byte)g.PadTop, (byte)g.PadLeft, (byte)g.PadBottom, (byte)g.PadRight,

@@ -31,7 +31,7 @@ internal sealed class QuantizedOnnxImporter
     private static readonly HashSet<string> SupportedOps =
     [
         "QuantizeLinear", "DequantizeLinear", "QLinearConv", "ConvInteger", "Conv", "Relu", "MaxPool", "GlobalAveragePool",
-        "Add", "Constant", "Identity",
+        "Add", "Constant", "Identity", "Resize",
     ];
 
     private readonly GraphProto graph;
@@ -194,7 +194,7 @@ internal sealed class QuantizedOnnxImporter
                 }
                 break;
             }
-            case "GlobalAveragePool":
+            case "GlobalAveragePool" or "Resize":
                 pending[n.Output[0]] = new Pending(n, [DequantizedActivation(n, n.Input[0])], null, false);
                 break;
             case "Add":
@@ -270,6 +270,12 @@ internal sealed class QuantizedOnnxImporter
             Notes.Add($"input '{src}' is float with a QuantizeLinear: the blob's input is the quantized '{n.Output[0]}' (scale {scale}, zero point {zp}).");
             return;
         }
+        if (dequantized.TryGetValue(src, out var dq))
+        {
+            // Q(DQ(t)) with a new quantization: a Requantize op (e.g. the int16 residual stream into a b-bit conv input).
+            emit.Requantize(n.Name, dq, n.Output[0], scale, format);
+            return;
+        }
         if (!pending.Remove(src, out var p))
         {
             throw new OnnxImportException($"node '{n.Name}' (QuantizeLinear): input '{src}' is not the result of a supported QDQ op (Conv, MaxPool, GlobalAveragePool, Add).");
@@ -284,12 +290,31 @@ internal sealed class QuantizedOnnxImporter
                 RequireSameQuantization(p.Node, x, scale, zp, format);
                 emit.MaxPool(p.Node, x, n.Output[0]);
                 break;
+            case "Resize":
+                RequireSameQuantization(p.Node, x, scale, zp, format);
+                RequireNearest2x(p.Node);
+                emit.ResizeNearest2x(p.Node, x, n.Output[0]);
+                break;
             case "GlobalAveragePool":
                 emit.GlobalAveragePool(p.Node, x, n.Output[0], scale, format);
                 break;
             case "Add":
                 emit.Add(p.Node, x, p.Inputs[1], p.Relu, n.Output[0], scale, format);
                 break;
+        }
+    }
+
+    /// <summary>Resize is supported as nearest-neighbour 2x upsampling (scales [1, 1, 2, 2], floor, asymmetric).</summary>
+    private void RequireNearest2x(NodeProto n)
+    {
+        var scales = At(n, 2) is { } s ? OnnxTensorData.Floats(Constant(n, s)) : [];
+        string mode = OnnxNodes.StringAttr(n, "mode") ?? "nearest", nearest = OnnxNodes.StringAttr(n, "nearest_mode") ?? "round_prefer_floor",
+            coordinates = OnnxNodes.StringAttr(n, "coordinate_transformation_mode") ?? "half_pixel";
+        bool scale2 = scales is [1f, 1f, 2f, 2f];
+        if (!scale2 || mode != "nearest" || coordinates != "asymmetric" || nearest != "floor")
+        {
+            throw new OnnxImportException($"node '{n.Name}' (Resize): only nearest 2x upsampling (scales [1, 1, 2, 2], mode nearest, nearest_mode floor, " +
+                $"coordinate_transformation_mode asymmetric) is supported; got scales [{string.Join(", ", scales)}], mode {mode}, nearest_mode {nearest}, {coordinates}.");
         }
     }
 
@@ -372,6 +397,20 @@ internal sealed class QuantizedOnnxImporter
     {
         static bool Fits(long v, LowBitFormat f) => f.Bits == 8 ? v is >= -127 and <= 127 : v >= f.MinValue && v <= f.MaxValue;
         int typeBits = type switch { DT.Int2 or DT.Uint2 => 2, DT.Int4 or DT.Uint4 => 4, _ => 8 };
+        // Odd levels (AQD's b-bit weights 2q - (2^b - 1), held in int4 / int8 because they need b + 1 signed bits):
+        // stored in the b-bit odd-level format, exactly (docs/aqd-models.md, ONNX export convention).
+        if (OnnxNodes.Attr(n, "group", 1) == 1 && values.Length > 0 && values.All(v => (v & 1) != 0))
+        {
+            foreach (int bits in new[] { 2, 3, 4 })
+            {
+                var odd = LowBitFormat.Odd(bits);
+                if (odd.ContainerBits <= typeBits && values.All(v => v >= odd.MinValue && v <= odd.MaxValue))
+                {
+                    Notes.Add($"node '{n.Name}': {type} weights '{name}' are odd levels in [{values.Min()}, {values.Max()}]: stored as {odd}.");
+                    return odd;
+                }
+            }
+        }
         foreach (int bits in new[] { 2, 4, 8 }.Where(b => b >= typeBits))
         {
             var f = LowBitFormat.Int(bits);
@@ -465,7 +504,9 @@ internal sealed class QuantizedOnnxImporter
             // unsigned sub-byte activations: one value per byte, b-bit range [0, 2^b - 1] with the zero point
             DT.Uint4 => (s[0], (int)z[0], new ActivationFormat(ActivationStorage.UInt8, 4, (int)z[0])),
             DT.Uint2 => (s[0], (int)z[0], new ActivationFormat(ActivationStorage.UInt8, 2, (int)z[0])),
-            var t => throw new OnnxImportException($"node '{n.Name}': activations of type {t} are not supported (uint8, int8, uint4, uint2; " +
+            // int16 (opset 21): symmetric only (the blob's int16 tensors have zero point 0), e.g. AQD's residual stream
+            DT.Int16 when z[0] == 0 => (s[0], 0, ActivationFormat.Int16()),
+            var t => throw new OnnxImportException($"node '{n.Name}': activations of type {t} are not supported (uint8, int8, uint4, uint2, int16 with zero point 0; " +
                 "signed sub-byte activations have no blob format)."),
         };
     }

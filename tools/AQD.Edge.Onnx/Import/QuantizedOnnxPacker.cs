@@ -56,7 +56,14 @@ public static class QuantizedOnnxPacker
         var builder = new GraphBuilder(writer);
         var importer = new QuantizedOnnxImporter(model, builder);
         importer.Import();
-        return Finish(writer, builder, importer.Input!, options, onnx, null, null, importer.Notes);
+        // Detector facts from metadata_props (AQD's QDQ export convention) unless the caller gives them.
+        if (options.Detector is null && OnnxMetadataProps.Detector(model) is { } detector)
+        {
+            options = options with { Detector = detector };
+            importer.Notes.Add($"detector '{detector.Family}' (strides {string.Join(", ", detector.Strides ?? [])}) from the model's metadata_props.");
+        }
+        return Finish(writer, builder, importer.Input!, options, onnx, null, null, importer.Notes,
+            OnnxMetadataProps.ColorOrderOf(model), OnnxMetadataProps.Policy(model));
     }
 
     /// <summary>Writes the metadata (shared by the quantized and float packers), re-reads and returns the blob.</summary>
