@@ -9,22 +9,25 @@ namespace AQD.Edge.Aqd.Checkpoints;
 /// </summary>
 public sealed record AqdPolicy
 {
+    /// <summary>The builder's defaults: a field the policy file leaves out takes the same value as <see cref="AqdModelOptions"/>.</summary>
+    private static readonly AqdModelOptions Defaults = new();
+
     /// <summary>"fcos" or "retinanet".</summary>
     public string Family { get; init; } = "fcos";
-    public int Depth { get; init; } = 18;
+    public int Depth { get; init; } = Defaults.Depth;
 
     /// <summary>Middle-layer bits b of M{b}F8L8.</summary>
-    public int Bits { get; init; } = 4;
+    public int Bits { get; init; } = Defaults.Bits;
 
     /// <summary>Optional AQD shorthand; when given it must be "M{Bits}F8L8".</summary>
     public string? Policy { get; init; }
-    public int InputWidth { get; init; } = 320;
-    public int InputHeight { get; init; } = 320;
-    public int NumClasses { get; init; } = 80;
-    public int BackboneWidth { get; init; } = 64;
-    public int FpnChannels { get; init; } = 256;
-    public int HeadConvs { get; init; } = 4;
-    public int InputZeroPoint { get; init; } = 115;
+    public int InputWidth { get; init; } = Defaults.InputWidth;
+    public int InputHeight { get; init; } = Defaults.InputHeight;
+    public int NumClasses { get; init; } = Defaults.NumClasses;
+    public int BackboneWidth { get; init; } = Defaults.BackboneWidth;
+    public int FpnChannels { get; init; } = Defaults.FpnChannels;
+    public int HeadConvs { get; init; } = Defaults.HeadConvs;
+    public int InputZeroPoint { get; init; } = Defaults.InputZeroPoint;
 
     /// <summary>Pyramid strides; must be 8, 16, 32, 64, 128 (P3-P7) when given.</summary>
     public IReadOnlyList<int>? Strides { get; init; }
