@@ -58,6 +58,63 @@ public sealed class BitExactnessTests
         CompareEveryLayer(net, ["person.jpg"]);
     }
 
+    public static TheoryData<AqdFamily, int, bool> ResNet50Configs() => new()
+    {
+        { AqdFamily.Fcos, 2, true },
+        { AqdFamily.Fcos, 4, false },
+        { AqdFamily.RetinaNet, 4, true },
+    };
+
+    private static readonly ConcurrentDictionary<(AqdFamily, int, bool), Lazy<AqdNetwork>> ResNet50Networks = new();
+
+    /// <summary>
+    /// A small ResNet-50 detector (bottleneck width 8: stage outputs 32-64-128-256 channels, FPN 32, 5
+    /// classes, 64x64), calibrated on dog.jpg, built once per process.
+    /// </summary>
+    internal static AqdNetwork BuildResNet50(AqdFamily family, int bits, bool strideIn1x1) => ResNet50Networks.GetOrAdd((family, bits, strideIn1x1), key => new Lazy<AqdNetwork>(() =>
+    {
+        var options = new AqdModelOptions
+        {
+            Family = key.Item1, Depth = 50, StrideIn1x1 = key.Item3, Bits = key.Item2, InputWidth = 64, InputHeight = 64,
+            BackboneWidth = 8, FpnChannels = 32, NumClasses = 5, Seed = 50 + key.Item2,
+        };
+        return AqdNetworkBuilder.Build(options, AqdImages.LoadBgr(Path.Combine(AqdImages.FindTestImages(), "dog.jpg"), 64, 64));
+    })).Value;
+
+    /// <summary>
+    /// ResNet-50 (bottleneck blocks [3, 4, 6, 3], 1x1 -> 3x3 -> 1x1 with expansion 4, projection
+    /// shortcuts at each stage's first block, stride on conv1 or conv2): structure as specified, and
+    /// the engine equals the simulation at every layer.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ResNet50Configs))]
+    public void ResNet50IsBitExactToo(AqdFamily family, int bits, bool strideIn1x1)
+    {
+        var net = BuildResNet50(family, bits, strideIn1x1);
+        var convs = net.Nodes.OfType<AqdConv>().ToDictionary(c => c.Name);
+        Assert.Equal(16, net.Nodes.OfType<AqdAdd>().Count(a => a.Name.StartsWith("layer", StringComparison.Ordinal)));
+        Assert.Equal(["layer1.0.downsample", "layer2.0.downsample", "layer3.0.downsample", "layer4.0.downsample"],
+            convs.Keys.Where(n => n.EndsWith(".downsample", StringComparison.Ordinal)));
+        for (int s = 0; s < 4; s++)
+        {
+            var first = $"layer{s + 1}.0";
+            int mid = 8 << s, outCh = 4 * mid, stride = s == 0 ? 1 : 2;
+            Assert.Equal((1, mid, strideIn1x1 ? stride : 1), (convs[first + ".conv1"].Weights.Kernel, convs[first + ".conv1"].Output.Channels, convs[first + ".conv1"].Stride));
+            Assert.Equal((3, mid, strideIn1x1 ? 1 : stride), (convs[first + ".conv2"].Weights.Kernel, convs[first + ".conv2"].Output.Channels, convs[first + ".conv2"].Stride));
+            Assert.Equal((1, outCh, 1), (convs[first + ".conv3"].Weights.Kernel, convs[first + ".conv3"].Output.Channels, convs[first + ".conv3"].Stride));
+            // one input quantizer for conv1 and the shortcut; b-bit between conv1/conv2/conv3; conv3 and shortcut at the stream scale
+            Assert.Same(convs[first + ".conv1"].Inputs[0], convs[first + ".downsample"].Inputs[0]);
+            Assert.IsType<AqdRequantize>(net.Nodes.Single(n => n.Output == convs[first + ".conv1"].Inputs[0]));
+            Assert.Equal(bits, convs[first + ".conv2"].Inputs[0].Format.Bits);
+            Assert.Equal(bits, convs[first + ".conv3"].Inputs[0].Format.Bits);
+            Assert.Equal(convs[first + ".conv3"].Output.Scale, convs[first + ".downsample"].Output.Scale);
+            Assert.Equal($"layer{s + 1}", convs[first + ".conv3"].Output.ScaleGroup);
+        }
+        Assert.Equal(256, convs["fpn.lateral5"].Inputs[0].Channels);
+        Assert.Equal(2 * 2, convs["fpn.lateral5"].Inputs[0].Height * convs["fpn.lateral5"].Inputs[0].Width);
+        CompareEveryLayer(net, [family == AqdFamily.Fcos ? "person.jpg" : "eagle.jpg"]);
+    }
+
     private static void CompareEveryLayer(AqdNetwork net, string[] photos)
     {
         int size = net.Options.InputWidth;

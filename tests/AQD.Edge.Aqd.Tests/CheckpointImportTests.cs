@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using AQD.Edge.Aqd.Checkpoints;
@@ -10,7 +11,8 @@ namespace AQD.Edge.Aqd.Tests;
 /// Issue 4 item 5(b): an AQD PyTorch checkpoint (tests/data/aqd, written by real PyTorch with
 /// tools/AQD.Edge.Aqd/fixtures/make_aqd_checkpoint.py) packed straight to a blob: the engine equals
 /// the fake-quant simulation of the imported network at every layer, and agrees with PyTorch's own
-/// fake-quant forward of the same input recorded by the script.
+/// fake-quant forward of the same input recorded by the script. Two fixtures: FCOS-R18 and FCOS-R50
+/// (bottleneck blocks, stride in the 1x1 conv1).
 /// </summary>
 public sealed class CheckpointImportTests
 {
@@ -20,34 +22,44 @@ public sealed class CheckpointImportTests
 
     private static string Data(string file) => Path.Combine(DataDir, file);
 
-    private static readonly Lazy<AqdNetwork> Imported = new(() => AqdCheckpointImporter.Import(Data(Model + ".pth"), Data(Model + ".policy.json")));
+    /// <summary>FCOS-R50 (bottleneck width 8, stride in the 1x1 conv1): the same checks on ResNet-50's key names and structure.</summary>
+    private const string ResNet50Model = "fcos_r50_w8_m4";
 
-    [Fact]
-    public void ImportedCheckpointRunsBitExactAgainstTheSimulation()
+    private static readonly ConcurrentDictionary<string, Lazy<AqdNetwork>> ImportedModels = new();
+
+    private static AqdNetwork Imported(string model = Model) => ImportedModels.GetOrAdd(model,
+        m => new Lazy<AqdNetwork>(() => AqdCheckpointImporter.Import(Data(m + ".pth"), Data(m + ".policy.json")))).Value;
+
+    [Theory]
+    [InlineData(Model)]
+    [InlineData(ResNet50Model)]
+    public void ImportedCheckpointRunsBitExactAgainstTheSimulation(string model)
     {
-        var net = Imported.Value;
+        var net = Imported(model);
         Assert.Equal("pytorch", net.Source!.Format);
         Assert.Equal(64, net.Source.Sha256.Length);
         var blob = AqdBlobWriter.Write(net);
-        using var engine = InferenceEngine.Load(BlobReader.Open(blob, Model));
+        using var engine = InferenceEngine.Load(BlobReader.Open(blob, model));
         Assert.Equal(net.Nodes.Count, engine.StepCount);
         var report = new StringBuilder();
-        var bgr = File.ReadAllBytes(Data(Model + ".input.bin"));
+        var bgr = File.ReadAllBytes(Data(model + ".input.bin"));
         var c = BitExactnessTests.CompareLayers(engine, net, bgr, "person.jpg (PyTorch's resize)", report);
         BitExactnessTests.AssertNotDegenerate(net, c.Simulation, "person.jpg");
         TestContext.Current.TestOutputHelper?.WriteLine(report.ToString());
-        Console.WriteLine($"AQD-PTH {Model}: layers={net.Nodes.Count} compared={c.Compared} mismatches=0 trainingCodeDiffs={c.TrainingDiffs} " +
+        Console.WriteLine($"AQD-PTH {model}: layers={net.Nodes.Count} compared={c.Compared} mismatches=0 trainingCodeDiffs={c.TrainingDiffs} " +
             $"snappingDiffs lowbit={c.LowBitDiffs}/{c.LowBitValues} (max {c.LowBitMax}) int16={c.Int16Diffs} (max {c.Int16Max})");
     }
 
-    [Fact]
-    public void EngineAgreesWithPyTorchsFakeQuantForward()
+    [Theory]
+    [InlineData(Model)]
+    [InlineData(ResNet50Model)]
+    public void EngineAgreesWithPyTorchsFakeQuantForward(string model)
     {
-        var net = Imported.Value;
-        using var engine = InferenceEngine.Load(BlobReader.Open(AqdBlobWriter.Write(net), Model));
-        File.ReadAllBytes(Data(Model + ".input.bin")).CopyTo(engine.Input(0));
+        var net = Imported(model);
+        using var engine = InferenceEngine.Load(BlobReader.Open(AqdBlobWriter.Write(net), model));
+        File.ReadAllBytes(Data(model + ".input.bin")).CopyTo(engine.Input(0));
         engine.Run();
-        using var doc = JsonDocument.Parse(File.ReadAllText(Data(Model + ".outputs.json")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Data(model + ".outputs.json")));
         var outputs = doc.RootElement.GetProperty("outputs").EnumerateArray().ToList();
         Assert.Equal(net.Outputs.Count, outputs.Count);
         long total = 0, equal = 0;
@@ -75,7 +87,7 @@ public sealed class CheckpointImportTests
             lines.AppendLine($"  {o.Tensor.Name,-22} {expected.Length,6} values, {eq} equal, max |diff| {md}");
         }
         TestContext.Current.TestOutputHelper?.WriteLine(lines.ToString());
-        Console.WriteLine($"AQD-PTH-TORCH {Model}: {equal}/{total} head output codes equal to PyTorch's, max |diff| {maxDiff}");
+        Console.WriteLine($"AQD-PTH-TORCH {model}: {equal}/{total} head output codes equal to PyTorch's, max |diff| {maxDiff}");
         // Tolerance: every code equal is expected (the fixture's BN offsets and biases lie on the
         // accumulator grid, so the integer model holds them exactly, and PyTorch evaluates in float64);
         // allowed: at most 0.5% of the codes one level apart, for exact ties (torch.round rounds half to
@@ -106,6 +118,24 @@ public sealed class CheckpointImportTests
     }
 
     [Fact]
+    public void ResNet50CheckpointNamesItsBottleneckKeys()
+    {
+        var state = new Dictionary<string, PthTensor>(PthReader.Read(Data(ResNet50Model + ".pth")));
+        var policy = AqdPolicy.Load(Data(ResNet50Model + ".policy.json"));
+        Assert.Equal(50, policy.Depth);
+        state.Remove("backbone.bottom_up.res5.2.conv3.quan_act.clip_val");   // conv2's output quantizer (b-bit into conv3)
+        state.Remove("backbone.bottom_up.res2.0.shortcut.norm.running_mean"); // the stage-1 projection shortcut (64 -> 256 in R50)
+        var e = Assert.Throws<AqdCheckpointException>(() => AqdCheckpointImporter.Import(state, policy, null, "r50.pth"));
+        Assert.Contains("missing keys (2)", e.Message);
+        Assert.Contains("backbone.bottom_up.res5.2.conv3.quan_act.clip_val [] or [1]", e.Message);
+        Assert.Contains("backbone.bottom_up.res2.0.shortcut.norm.running_mean [32]", e.Message);
+        // read as ResNet-34 (same block counts, basic blocks): conv3 keys are unexpected, conv1 is mis-shaped
+        var asR34 = Assert.Throws<AqdCheckpointException>(() => AqdCheckpointImporter.Import(PthReader.Read(Data(ResNet50Model + ".pth")), policy with { Depth = 34 }, null));
+        Assert.Contains("backbone.bottom_up.res4.5.conv3.weight", asR34.Message);
+        Assert.Contains("backbone.bottom_up.res2.0.conv1.weight: [8, 8, 1, 1], expected [8, 8, 3, 3]", asR34.Message);
+    }
+
+    [Fact]
     public void PolicyMustMatchTheModel()
     {
         Assert.Throws<JsonException>(() => AqdPolicy.Parse("""{ "family": "fcos", "depht": 18 }"""));
@@ -131,7 +161,7 @@ public sealed class CheckpointImportTests
         var photo = AqdImages.LoadBgr(Path.Combine(AqdImages.FindTestImages(), "dog.jpg"), 128, 128);
         var net = AqdCheckpointImporter.Import(state, policy, photo);
         var stream = net.Tensors.First(t => t.ScaleGroup == "layer2");
-        var given = Imported.Value.Tensors.First(t => t.ScaleGroup == "layer2");
+        var given = Imported().Tensors.First(t => t.ScaleGroup == "layer2");
         // calibrated the builder's way (max |value| -> ~16000) on the photo the script measured: same order as the script's scale
         Assert.InRange(stream.Scale / given.Scale, 0.5, 2);
     }

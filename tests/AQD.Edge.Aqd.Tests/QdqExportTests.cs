@@ -1,7 +1,10 @@
 using AQD.Edge.Engine;
 using AQD.Edge.Model.Container;
 using AQD.Edge.Model.Graph;
+using AQD.Edge.Onnx;
 using AQD.Edge.Onnx.Import;
+using AQD.Edge.Onnx.Protobuf;
+using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -22,9 +25,80 @@ public sealed class QdqExportTests
     [Theory]
     [InlineData(4)]
     [InlineData(2)]
-    public void QdqExportPacksToTheSameDetector(int bits)
+    public void QdqExportPacksToTheSameDetector(int bits) => AssertQdqPacksToTheSameDetector(BitExactnessTests.Build(AqdFamily.Fcos, bits), boundOrtHeadCodes: true);
+
+    /// <summary>
+    /// The same path for a ResNet-50 (bottleneck) detector: FCOS-R50 64x64, 4-bit, stride in the 3x3
+    /// conv. The packed QDQ model must give the AqdBlobWriter blob's head codes as above. ONNX Runtime is
+    /// checked layer by layer on the backbone instead of on the head codes: in this 64x64 model P5 is
+    /// 2x2 and P6/P7 one pixel, so a single near-tie flip of ORT's float32 arithmetic in a b-bit
+    /// quantizer near C5 (measured: one uint4 value of fpn.lateral5.quant) moves the int16 lateral by up
+    /// to M_c x 15 steps and spreads through the top-down path to most of the 860 head codes; the
+    /// head comparison is reported, not bounded.
+    /// </summary>
+    [Fact]
+    public void ResNet50QdqExportPacksToTheSameDetector()
     {
-        var net = BitExactnessTests.Build(AqdFamily.Fcos, bits);
+        var net = BitExactnessTests.BuildResNet50(AqdFamily.Fcos, 4, strideIn1x1: false);
+        AssertQdqPacksToTheSameDetector(net, boundOrtHeadCodes: false);
+        AssertOnnxRuntimeBackboneLayers(net);
+    }
+
+    /// <summary>
+    /// ONNX Runtime on the QDQ model with every tensor's DequantizeLinear as an extra output: each
+    /// backbone tensor (stem, bottleneck blocks) against the lowered network's integers (the simulation,
+    /// equal to the engine): at most 1% of values differ, by at most 2 steps (float32 near ties). A
+    /// misread block (stride on the wrong conv, padding, layout, a shortcut on the wrong input) would
+    /// differ almost everywhere.
+    /// </summary>
+    private static void AssertOnnxRuntimeBackboneLayers(AqdNetwork net)
+    {
+        var model = AqdQdqExporter.Build(net);
+        var backbone = net.Nodes.Where(n => n.Name.StartsWith("stem.", StringComparison.Ordinal) || n.Name.StartsWith("layer", StringComparison.Ordinal)).ToList();
+        foreach (var n in backbone)
+        {
+            var t = n.Output;
+            model.Graph.Output.Add(OnnxTensors.Value(t.Name + ".dq", TensorProto.Types.DataType.Float, 1, t.Channels, t.Height, t.Width));
+        }
+        var o = net.Options;
+        var bgr = AqdImages.LoadBgr(Path.Combine(AqdImages.FindTestImages(), "person.jpg"), o.InputWidth, o.InputHeight);
+        var sim = FakeQuantSimulation.Run(net, bgr);
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var session = new InferenceSession(model.ToByteArray(), options);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(AqdQdqExporter.InputName, OnnxExportTests.Pixels(bgr, o.InputWidth, o.InputHeight, o.InputZeroPoint))]);
+        long values = 0, diffs = 0;
+        int maxDiff = 0;
+        foreach (var n in backbone)
+        {
+            var t = n.Output;
+            var r = results.Single(x => x.Name == t.Name + ".dq").AsTensor<float>();
+            var codes = sim.Codes[t.Id];
+            int d = 0, m = 0;
+            for (int y = 0; y < t.Height; y++)
+            {
+                for (int x = 0; x < t.Width; x++)
+                {
+                    for (int c = 0; c < t.Channels; c++)
+                    {
+                        int ort = (int)Math.Round(r[0, c, y, x] / (float)t.Scale) + t.ZeroPoint;
+                        int e = codes[(y * t.Width + x) * t.Channels + c];
+                        d += ort != e ? 1 : 0;
+                        m = Math.Max(m, Math.Abs(ort - e));
+                    }
+                }
+            }
+            Assert.True(d <= Math.Max(2, t.Elements / 100) && m <= 2, $"{n.Name} ({t.Height}x{t.Width}x{t.Channels} {t.Format}): {d} of {t.Elements} values differ between ONNX Runtime and the lowered network (max {m}).");
+            values += t.Elements;
+            diffs += d;
+            maxDiff = Math.Max(maxDiff, m);
+        }
+        string msg = $"AQD-QDQ-ORT-BACKBONE {o.ModelName}: {backbone.Count} layers, {values} values, {diffs} differ between ONNX Runtime and the lowered network (max {maxDiff})";
+        TestContext.Current.TestOutputHelper?.WriteLine(msg);
+        Console.WriteLine(msg);
+    }
+
+    private static void AssertQdqPacksToTheSameDetector(AqdNetwork net, bool boundOrtHeadCodes)
+    {
         byte[] onnx = AqdQdqExporter.Export(net);
         var packed = QuantizedOnnxPacker.Pack(onnx, new PackOptions { SourceFileName = net.Options.ModelName + ".onnx" });
         var reference = AqdBlobWriter.Write(net);
@@ -83,11 +157,11 @@ public sealed class QdqExportTests
         Assert.True(diffs <= values / 100, summary);
         Assert.True(maxDiff <= 8, summary);
 
-        RunInOnnxRuntime(onnx, net, bgr, qdqOutputs);
+        RunInOnnxRuntime(onnx, net, bgr, qdqOutputs, boundOrtHeadCodes);
     }
 
     /// <summary>ONNX Runtime on the exported QDQ model: its integer outputs against the QDQ engine's.</summary>
-    private static void RunInOnnxRuntime(byte[] onnx, AqdNetwork net, byte[] bgr, Dictionary<string, int[]> engine)
+    private static void RunInOnnxRuntime(byte[] onnx, AqdNetwork net, byte[] bgr, Dictionary<string, int[]> engine, bool bound)
     {
         var log = TestContext.Current.TestOutputHelper;
         // Graph optimizations off: ORT's QDQ fusions would change the arithmetic (kernels for int16 / int4 QLinear ops).
@@ -126,7 +200,7 @@ public sealed class QdqExportTests
             // ORT computes the QDQ model in float32 (dequantize, float conv, round half to even): near-ties
             // flip by one step in a few int16 values per layer (the engine: 31-bit multipliers, ties up) and
             // propagate; at 2 bits one flipped code is a large step downstream. Bound: 1% of the codes.
-            Assert.True(diffs <= values / 100, msg);
+            Assert.True(!bound || diffs <= values / 100, msg);
         }
     }
 }

@@ -14,8 +14,27 @@ public sealed record AqdModelOptions
 {
     public AqdFamily Family { get; init; } = AqdFamily.Fcos;
 
-    /// <summary>ResNet depth: 18 or 34 (basic blocks).</summary>
+    /// <summary>ResNet depth: 18 or 34 (basic blocks), 50 (bottleneck blocks 1x1 -> 3x3 -> 1x1, expansion 4).</summary>
     public int Depth { get; init; } = 18;
+
+    /// <summary>
+    /// ResNet-50 only: the stride-2 of a stage's first bottleneck on its 1x1 conv1 (true: detectron2's
+    /// default RESNETS.STRIDE_IN_1X1, the MSRA-style weights AdelaiDet's FCOS-R50 configs start from) or on
+    /// its 3x3 conv2 (false: torchvision's ResNet-50 v1.5). Ignored for 18/34.
+    /// </summary>
+    public bool StrideIn1x1 { get; init; } = true;
+
+    /// <summary>Channel expansion of the bottleneck blocks (ResNet-50: output = 4 x bottleneck width).</summary>
+    public const int BottleneckExpansion = 4;
+
+    /// <summary>Whether the backbone uses bottleneck blocks (ResNet-50).</summary>
+    public bool Bottleneck => Depth == 50;
+
+    /// <summary>Blocks of backbone stage <paramref name="stage"/> (0 = res2): [2, 2, 2, 2] for ResNet-18, [3, 4, 6, 3] for 34 and 50.</summary>
+    public int StageBlocks(int stage) => Depth == 18 ? 2 : stage switch { 0 or 3 => 3, 1 => 4, _ => 6 };
+
+    /// <summary>Output channels of backbone stage <paramref name="stage"/> (0 = res2): C2..C5.</summary>
+    public int StageChannels(int stage) => (BackboneWidth << stage) * (Bottleneck ? BottleneckExpansion : 1);
 
     /// <summary>Middle-layer bits M of the M{b}F8L8 policy (weights and activations): 2, 3, 4 or 8.</summary>
     public int Bits { get; init; } = 4;
@@ -25,8 +44,9 @@ public sealed record AqdModelOptions
     public int NumClasses { get; init; } = 80;
 
     /// <summary>
-    /// Backbone base width: stem and stage-1 channels, doubling per stage (64 in ResNet-18/34; smaller
-    /// values make small test models, e.g. the committed PyTorch checkpoint fixture).
+    /// Backbone base width: stem and stage-1 channels, doubling per stage (64 in ResNet-18/34/50; in
+    /// ResNet-50 the bottleneck width, the stage outputs being 4x; smaller values make small test
+    /// models, e.g. the committed PyTorch checkpoint fixtures).
     /// </summary>
     public int BackboneWidth { get; init; } = 64;
 
@@ -59,9 +79,9 @@ public sealed record AqdModelOptions
 
     public void Validate()
     {
-        if (Depth is not (18 or 34))
+        if (Depth is not (18 or 34 or 50))
         {
-            throw new ArgumentException($"Depth = {Depth}: ResNet-18 and -34 are supported.", nameof(Depth));
+            throw new ArgumentException($"Depth = {Depth}: ResNet-18, -34 and -50 are supported.", nameof(Depth));
         }
         if (Bits is not (2 or 3 or 4 or 8))
         {

@@ -3,7 +3,7 @@ using AQD.Edge.Kernels.Tensors;
 namespace AQD.Edge.Aqd;
 
 /// <summary>
-/// Builds an AQD detector (ResNet-18/34 + FPN P3-P7 with BN + FCOS or RetinaNet head with
+/// Builds an AQD detector (ResNet-18/34/50 + FPN P3-P7 with BN + FCOS or RetinaNet head with
 /// multi-level BN) with random weights (deterministic seed), calibrating every BN and clip value on
 /// one photo: layers are added in order, each run in double on the calibration image through the
 /// fake-quant network built so far; BN statistics come from that layer's accumulators (then a random
@@ -91,7 +91,6 @@ public sealed class AqdNetworkBuilder
 
     private (AqdTensor C3, AqdTensor C4, AqdTensor C5) Backbone(AqdTensor input)
     {
-        int[] blocks = o.Depth == 18 ? [2, 2, 2, 2] : [3, 4, 6, 3];
         int width = o.BackboneWidth;
         var stem = Conv("stem.conv1", input, width, 7, 2, 8, Out.Clip(ActivationFormat.Unsigned(8)), relu: true);
         var pooled = net.AddTensor("stem.maxpool", (stem.Height + 1) / 2, (stem.Width + 1) / 2, width, stem.Format);
@@ -103,26 +102,58 @@ public sealed class AqdNetworkBuilder
         var stages = new AqdTensor[4];
         for (int s = 0; s < 4; s++)
         {
-            int ch = width << s;
             string group = $"layer{s + 1}";
-            groupBase[group] = s == 0 ? pooled : null;
-            for (int j = 0; j < blocks[s]; j++)
+            // Stage 1's first add takes the uint8 max-pool output in the basic-block ResNets; the
+            // bottleneck ResNet projects it (64 -> 256 channels), so no add sees the pooled tensor.
+            groupBase[group] = s == 0 && !o.Bottleneck ? pooled : null;
+            for (int j = 0; j < o.StageBlocks(s); j++)
             {
-                string p = $"layer{s + 1}.{j}";
                 int stride = s > 0 && j == 0 ? 2 : 1;
-                var xq = Quantize(p + ".quant", stream, o.Bits);
-                var h = Conv(p + ".conv1", xq, ch, 3, stride, o.Bits, Out.Clip(AqdQuantizers.ActivationFormatOf(o.Bits)), relu: true);
-                var y = Conv(p + ".conv2", h, ch, 3, 1, o.Bits, Out.ToGroup(group), relu: false);
-                var identity = stream;
-                if (stride != 1 || stream.Channels != ch)
-                {
-                    identity = Conv(p + ".downsample", xq, ch, 1, stride, o.Bits, Out.ToGroup(group), relu: false);
-                }
-                stream = Add(p + ".add", y, identity, group, relu: true);
+                stream = o.Bottleneck
+                    ? BottleneckBlock($"layer{s + 1}.{j}", stream, width << s, o.StageChannels(s), stride, group)
+                    : BasicBlock($"layer{s + 1}.{j}", stream, width << s, stride, group);
             }
             stages[s] = stream;
         }
         return (stages[1], stages[2], stages[3]);
+    }
+
+    /// <summary>
+    /// ResNet-18/34 basic block: the block input quantizer (stream -> b-bit) feeds conv1 and the 1x1
+    /// downsample conv; conv1 -> b-bit; conv2 and downsample -> int16 at the stream scale; Add + ReLU.
+    /// </summary>
+    private AqdTensor BasicBlock(string p, AqdTensor stream, int ch, int stride, string group)
+    {
+        var xq = Quantize(p + ".quant", stream, o.Bits);
+        var h = Conv(p + ".conv1", xq, ch, 3, stride, o.Bits, Out.Clip(AqdQuantizers.ActivationFormatOf(o.Bits)), relu: true);
+        var y = Conv(p + ".conv2", h, ch, 3, 1, o.Bits, Out.ToGroup(group), relu: false);
+        var identity = stream;
+        if (stride != 1 || stream.Channels != ch)
+        {
+            identity = Conv(p + ".downsample", xq, ch, 1, stride, o.Bits, Out.ToGroup(group), relu: false);
+        }
+        return Add(p + ".add", y, identity, group, relu: true);
+    }
+
+    /// <summary>
+    /// ResNet-50 bottleneck block, same AQD semantics as the basic block: the block input quantizer
+    /// feeds conv1 (1x1) and the 1x1 projection shortcut; conv1 and conv2 (3x3) -> b-bit; conv3 (1x1,
+    /// expansion 4) and the shortcut -> int16 at the stream scale; Add + ReLU. The stride is on conv1
+    /// (detectron2 STRIDE_IN_1X1) or on conv2 (<see cref="AqdModelOptions.StrideIn1x1"/>).
+    /// </summary>
+    private AqdTensor BottleneckBlock(string p, AqdTensor stream, int mid, int outCh, int stride, string group)
+    {
+        var lowBit = Out.Clip(AqdQuantizers.ActivationFormatOf(o.Bits));
+        var xq = Quantize(p + ".quant", stream, o.Bits);
+        var h1 = Conv(p + ".conv1", xq, mid, 1, o.StrideIn1x1 ? stride : 1, o.Bits, lowBit, relu: true);
+        var h2 = Conv(p + ".conv2", h1, mid, 3, o.StrideIn1x1 ? 1 : stride, o.Bits, lowBit, relu: true);
+        var y = Conv(p + ".conv3", h2, outCh, 1, 1, o.Bits, Out.ToGroup(group), relu: false);
+        var identity = stream;
+        if (stride != 1 || stream.Channels != outCh)
+        {
+            identity = Conv(p + ".downsample", xq, outCh, 1, stride, o.Bits, Out.ToGroup(group), relu: false);
+        }
+        return Add(p + ".add", y, identity, group, relu: true);
     }
 
     // ---------------------------------------------------------------- FPN

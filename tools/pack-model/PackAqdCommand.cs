@@ -18,7 +18,7 @@ internal static class PackAqdCommand
         var outOption = new Option<FileInfo>("--output", "-o") { Description = "The .aqd blob to write.", Required = true };
         var calibrate = new Option<FileInfo?>("--calibrate") { Description = "A photo to set the int16 residual/FPN scales the checkpoint does not hold (*.stream_scale, backbone.fpn_sum_scale)." };
         var name = new Option<string?>("--name") { Description = "Model name in the metadata (default: fcos-r18-m4f8l8-WxH style)." };
-        var cmd = new Command("pack-aqd", "Pack an AQD checkpoint (ResNet-18/34 + FPN + FCOS/RetinaNet with multi-level BN, M{b}F8L8) into a model blob with packed 2/3/4/8-bit weights and activations.")
+        var cmd = new Command("pack-aqd", "Pack an AQD checkpoint (ResNet-18/34/50 + FPN + FCOS/RetinaNet with multi-level BN, M{b}F8L8) into a model blob with packed 2/3/4/8-bit weights and activations.")
         {
             model, policy, outOption, calibrate, name,
         };

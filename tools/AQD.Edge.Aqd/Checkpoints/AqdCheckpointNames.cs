@@ -5,7 +5,7 @@ namespace AQD.Edge.Aqd.Checkpoints;
 /// <summary>
 /// The checkpoint naming convention (docs/aqd-models.md): detectron2 / AdelaiDet state_dict keys
 /// for the builder's layers. Conv weight sets: backbone.bottom_up.stem.conv1,
-/// backbone.bottom_up.res{2..5}.{j}.{conv1,conv2,shortcut}, backbone.fpn_lateral{3..5},
+/// backbone.bottom_up.res{2..5}.{j}.{conv1,conv2,conv3 (ResNet-50),shortcut}, backbone.fpn_lateral{3..5},
 /// backbone.fpn_output{3..5}, backbone.top_block.{p6,p7}, and the head
 /// (proposal_generator.fcos_head.{cls_tower,bbox_tower}.{i}, .cls_logits, .bbox_pred, .ctrness,
 /// .scales.{l}.scale for FCOS; head.{cls_subnet,bbox_subnet}.{i}, .cls_score, .bbox_pred for
@@ -64,8 +64,15 @@ internal sealed class AqdCheckpointNames(AqdModelOptions o)
         }
         if (parts[0].StartsWith("layer", StringComparison.Ordinal))
         {
-            // the block input quantizer belongs to conv1; conv1's output quantizer to conv2
-            return Prefix($"{parts[0]}.{parts[1]}.{(parts[2] == "quant" ? "conv1" : "conv2")}") + ActClip;
+            // the block input quantizer belongs to conv1; conv1's output quantizer to conv2, and (bottleneck) conv2's to conv3
+            string consumer = parts[2] switch
+            {
+                "quant" => "conv1",
+                "conv1" => "conv2",
+                "conv2" when o.Bottleneck => "conv3",
+                _ => throw new InvalidOperationException($"no clip key for tensor '{tensorName}'."),
+            };
+            return Prefix($"{parts[0]}.{parts[1]}.{consumer}") + ActClip;
         }
         if (parts[0] == "fpn" && parts.Length == 3 && parts[2] == "quant")
         {

@@ -14,7 +14,11 @@ public sealed record AqdPolicy
 
     /// <summary>"fcos" or "retinanet".</summary>
     public string Family { get; init; } = "fcos";
+    /// <summary>ResNet depth: 18, 34 or 50.</summary>
     public int Depth { get; init; } = Defaults.Depth;
+
+    /// <summary>ResNet-50: stride of a stage's first block on its 1x1 conv1 (detectron2 STRIDE_IN_1X1, default) or on its 3x3 conv2.</summary>
+    public bool StrideIn1x1 { get; init; } = Defaults.StrideIn1x1;
 
     /// <summary>Middle-layer bits b of M{b}F8L8.</summary>
     public int Bits { get; init; } = Defaults.Bits;
@@ -74,7 +78,7 @@ public sealed record AqdPolicy
         };
         var o = new AqdModelOptions
         {
-            Family = family, Depth = Depth, Bits = Bits, InputWidth = InputWidth, InputHeight = InputHeight, NumClasses = NumClasses,
+            Family = family, Depth = Depth, StrideIn1x1 = StrideIn1x1, Bits = Bits, InputWidth = InputWidth, InputHeight = InputHeight, NumClasses = NumClasses,
             BackboneWidth = BackboneWidth, FpnChannels = FpnChannels, HeadConvs = HeadConvs, InputZeroPoint = InputZeroPoint,
         };
         o.Validate();

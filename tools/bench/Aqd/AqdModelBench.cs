@@ -18,6 +18,7 @@ public static class AqdModelBench
     public static Command Create()
     {
         var family = new Option<string>("--family") { Description = "fcos or retinanet.", DefaultValueFactory = _ => "fcos" };
+        var depth = new Option<int>("--depth") { Description = "ResNet depth: 18, 34 or 50.", DefaultValueFactory = _ => 18 };
         var size = new Option<int>("--size") { Description = "Square input side (multiple of 128).", DefaultValueFactory = _ => 320 };
         var bits = new Option<int[]>("--bits")
         {
@@ -32,7 +33,7 @@ public static class AqdModelBench
         var outDir = new Option<string>("--out") { Description = "Folder for the blobs and the markdown report.", DefaultValueFactory = _ => "results" };
         var command = new Command("aqd", "Blob size and whole-model latency of an AQD detector at 8/4/3/2 bits (ratios to 8-bit).")
         {
-            family, size, bits, threads, quick, repetitions, image, outDir,
+            family, depth, size, bits, threads, quick, repetitions, image, outDir,
         };
         command.SetAction(parse =>
         {
@@ -42,7 +43,7 @@ public static class AqdModelBench
                 "retinanet" => AqdFamily.RetinaNet,
                 var f => throw new ArgumentException($"--family {f}: fcos or retinanet."),
             };
-            return Run(fam, parse.GetValue(size), parse.GetValue(bits) ?? [8, 4, 3, 2], parse.GetValue(threads),
+            return Run(fam, parse.GetValue(depth), parse.GetValue(size), parse.GetValue(bits) ?? [8, 4, 3, 2], parse.GetValue(threads),
                 parse.GetValue(quick) ? HarnessOptions.Quick : ModelHarness(Math.Max(1, parse.GetValue(repetitions))),
                 parse.GetValue(image) ?? Path.Combine(AqdImages.FindTestImages(Environment.CurrentDirectory), "dog.jpg"),
                 parse.GetValue(outDir) ?? "results", string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
@@ -54,14 +55,14 @@ public static class AqdModelBench
     private static HarnessOptions ModelHarness(int repetitions)
         => new(MinWarmupRuns: 1, WarmupMs: 0, MinRepetitions: repetitions, TargetMs: 1e7, MaxRepetitions: repetitions, SlowRepetitions: repetitions);
 
-    private static int Run(AqdFamily family, int size, int[] bits, int threads, HarnessOptions harness, string image, string outDir, string args)
+    private static int Run(AqdFamily family, int depth, int size, int[] bits, int threads, HarnessOptions harness, string image, string outDir, string args)
     {
         Directory.CreateDirectory(outDir);
         var bgr = AqdImages.LoadBgr(image, size, size);
         var rows = new List<(int Bits, string Name, long Bytes, long Macs, int Ops, Measurement M)>();
         foreach (int b in bits)
         {
-            var options = new AqdModelOptions { Family = family, Bits = b, InputWidth = size, InputHeight = size };
+            var options = new AqdModelOptions { Family = family, Depth = depth, Bits = b, InputWidth = size, InputHeight = size };
             var net = AqdNetworkBuilder.Build(options, bgr);
             var blob = AqdBlobWriter.Write(net);
             string path = Path.Combine(outDir, options.ModelName + ".aqd");
@@ -88,7 +89,7 @@ public static class AqdModelBench
         }
         Console.WriteLine();
         Console.WriteLine(md);
-        string report = Path.Combine(outDir, $"aqd-{(family == AqdFamily.Fcos ? "fcos" : "retinanet")}-{size}.md");
+        string report = Path.Combine(outDir, $"aqd-{(family == AqdFamily.Fcos ? "fcos" : "retinanet")}{(depth == 18 ? "" : $"-r{depth}")}-{size}.md");
         File.WriteAllText(report, md.ToString());
         Console.WriteLine($"wrote {report}");
         return 0;
