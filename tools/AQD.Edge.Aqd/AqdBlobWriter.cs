@@ -99,7 +99,7 @@ public static class AqdBlobWriter
         {
             SchemaVersion = 1,
             Name = name ?? o.ModelName,
-            Description = $"AQD {(fcos ? "FCOS" : "RetinaNet")}-R{o.Depth} {o.Shorthand}, " +
+            Description = $"AQD {(fcos ? "FCOS" : "RetinaNet")}-R{o.Depth}{(o.Bottleneck ? (o.StrideIn1x1 ? " (stride in 1x1)" : " (stride in 3x3)") : "")} {o.Shorthand}, " +
                 (source is null ? $"random weights (seed {o.Seed}), BN calibrated on a photo; " : $"weights from {source.FileName} ({source.Format}); ") +
                 $"input = BGR pixels, zero point {o.InputZeroPoint} (the integer mean), std 1.",
             Labels = [],

@@ -14,6 +14,7 @@ public sealed record AqdPolicy
 
     /// <summary>"fcos" or "retinanet".</summary>
     public string Family { get; init; } = "fcos";
+
     /// <summary>ResNet depth: 18, 34 or 50.</summary>
     public int Depth { get; init; } = Defaults.Depth;
 
