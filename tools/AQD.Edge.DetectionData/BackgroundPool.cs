@@ -29,8 +29,13 @@ internal sealed class BackgroundPool
         };
     }
 
-    public static BackgroundPool Get(string? extraDirectory) =>
-        Cache.GetOrAdd(extraDirectory ?? "", _ => new Lazy<BackgroundPool>(() => Load(extraDirectory))).Value;
+    public static BackgroundPool Get(string? extraDirectory)
+    {
+        string key = extraDirectory ?? "";
+        var lazy = Cache.GetOrAdd(key, _ => new Lazy<BackgroundPool>(() => Load(extraDirectory)));
+        try { return lazy.Value; }
+        catch { Cache.TryRemove(new KeyValuePair<string, Lazy<BackgroundPool>>(key, lazy)); throw; }
+    }
 
     private static BackgroundPool Load(string? extraDirectory)
     {

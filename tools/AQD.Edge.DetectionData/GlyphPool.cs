@@ -56,7 +56,9 @@ internal sealed class GlyphPool
     public static GlyphPool Get(DigitSceneOptions o)
     {
         string key = o.Source == DigitSource.Mnist ? "mnist" : "fashion:" + (o.FashionMnistDirectory ?? DebianFashionMnistDirectory);
-        return Cache.GetOrAdd(key, _ => new Lazy<GlyphPool>(() => Load(o))).Value;
+        var lazy = Cache.GetOrAdd(key, _ => new Lazy<GlyphPool>(() => Load(o)));
+        try { return lazy.Value; }
+        catch { Cache.TryRemove(new KeyValuePair<string, Lazy<GlyphPool>>(key, lazy)); throw; } // retry after the files appear
     }
 
     private static GlyphPool Load(DigitSceneOptions o)

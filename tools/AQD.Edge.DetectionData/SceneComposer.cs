@@ -11,12 +11,14 @@ internal static class SceneComposer
 
     private const int PlacementTries = 24;
 
-    public static DetectionSample Compose(DigitSceneOptions o, GlyphPool glyphs, BackgroundPool backgrounds, int split, int index)
+    /// <param name="background">Tests: receives a copy of the image before any object is drawn.</param>
+    public static DetectionSample Compose(DigitSceneOptions o, GlyphPool glyphs, BackgroundPool backgrounds, int split, int index, byte[]? background = null)
     {
         var rng = SceneRandom.ForImage(o.Seed, split, index);
         int n = o.ImageSize;
         var bgr = new byte[n * n * 3];
         DrawBackground(ref rng, backgrounds, split, n, bgr);
+        if (background is not null) bgr.CopyTo(background, 0);
 
         int want = rng.NextInclusive(o.MinObjects, o.MaxObjects);
         var boxes = new List<GroundTruthBox>(want);
