@@ -142,6 +142,20 @@ public sealed class CocoEvaluatorTests
     }
 
     [Fact]
+    public void AMatchToARegularObjectIsNotTradedForAnIgnoredOne()
+    {
+        // S = [0,0,30,30] (small), M = [0,0,40,40] (medium); det [0,0,38,38]: IoU(S) = 900/1444 = 0.623,
+        // IoU(M) = 1444/1600 = 0.9025. Small range (M ignored): at t <= 0.60 the det keeps S (pycocotools
+        // stops at the first ignored gt once a regular one matched): 3 thresholds at 1 -> APs 0.3; above,
+        // it matches M and is ignored. All range: it takes M (higher IoU) up to t = 0.90: 9 x 51/101.
+        var gt = new[] { Image(1, G(0, 0, 0, 30, 30), G(0, 0, 0, 40, 40)) };
+        var m = CocoEvaluator.Evaluate(gt, [D(1, 0, 0.9f, 0, 0, 38, 38)], 1);
+        Assert.Equal(0.3, m.APs, Tol);
+        Assert.Equal(9 * 51.0 / 1010, m.AP, Tol);
+        Assert.Equal(0.9, m.APm, Tol);
+    }
+
+    [Fact]
     public void EqualScoresAreRankedInImageIdOrder()
     {
         // A FP in image 1 and a TP in image 2, same score: the FP ranks first (images in id order, stable).

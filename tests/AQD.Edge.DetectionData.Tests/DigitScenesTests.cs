@@ -65,7 +65,7 @@ public sealed class DigitScenesTests
             }
         }
         Assert.True(boxes > 100, $"{boxes} boxes");
-        Assert.True(edgesSeen >= edges * 0.97, $"only {edgesSeen} of {edges} box edges touch a drawn pixel");
+        Assert.True(edgesSeen >= edges * 0.99, $"only {edgesSeen} of {edges} box edges touch a drawn pixel");
     }
 
     [Fact]
