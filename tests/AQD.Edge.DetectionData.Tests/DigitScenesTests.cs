@@ -144,11 +144,33 @@ public sealed class DigitScenesTests
     {
         Assert.Contains("ImageSize", Assert.Throws<ArgumentException>(() => DigitScenes.Generate(Options with { ImageSize = 250 }, "train", 0)).Message);
         Assert.Contains("MaxObjects", Assert.Throws<ArgumentException>(() => DigitScenes.Generate(Options with { MinObjects = 3, MaxObjects = 2 }, "train", 0)).Message);
-        Assert.Contains("MaxObjectPx", Assert.Throws<ArgumentException>(() => DigitScenes.Generate(Options with { MaxObjectPx = 200 }, "train", 0)).Message);
+        Assert.Contains("MaxObjectPx", Assert.Throws<ArgumentException>(() => DigitScenes.Generate(Options with { MaxObjectPx = 240 }, "train", 0)).Message);
         Assert.Contains("MaxOverlapIoU", Assert.Throws<ArgumentException>(() => DigitScenes.Generate(Options with { MaxOverlapIoU = float.NaN }, "train", 0)).Message);
+        Assert.Contains("MaxObjectPx", Assert.Throws<ArgumentException>(() => DigitScenes.Generate(Options with { ImageSize = 64 }, "train", 0)).Message);
+        Assert.NotEmpty(DigitScenes.Generate(Options with { ImageSize = 128, MaxObjectPx = 110 }, "train", 0).Boxes);
         Assert.Contains("\"dev\"", Assert.Throws<ArgumentException>(() => DigitScenes.Generate(Options, "dev", 0)).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => DigitScenes.Generate(Options, "train", -1));
         Assert.Contains("ExtraBackgroundDirectory", Assert.Throws<ArgumentException>(() => DigitScenes.Generate(Options with { ExtraBackgroundDirectory = "/nonexistent/dir" }, "train", 0)).Message);
+    }
+
+    [Fact]
+    public void ExtraBackgroundPhotosAreAddedAndBadOnesNamed()
+    {
+        string dir = AppContext.BaseDirectory;
+        while (!Directory.Exists(Path.Combine(dir, "tests", "data", "images"))) dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("repository root not found");
+        string images = Path.Combine(dir, "tests", "data", "images");
+        var o = Options with { ExtraBackgroundDirectory = images };
+        Assert.Equal(10, BackgroundPool.Get(images).Photos.Count); // 7 embedded + dog, eagle, person
+        Assert.NotEqual(DigitScenes.Generate(Options, "train", 3).Bgr, DigitScenes.Generate(o, "train", 3).Bgr);
+
+        string bad = Directory.CreateTempSubdirectory("aqd-detdata-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(bad, "broken.jpg"), "not a jpeg");
+            var e = Assert.Throws<InvalidDataException>(() => DigitScenes.Generate(Options with { ExtraBackgroundDirectory = bad }, "train", 0));
+            Assert.Contains("broken.jpg", e.Message);
+        }
+        finally { Directory.Delete(bad, true); }
     }
 
     [Fact]

@@ -44,8 +44,8 @@ public sealed record DigitSceneOptions
             throw new ArgumentException($"DigitSceneOptions.ImageSize must be a multiple of 32 in 64..1024 (got {ImageSize})");
         if (MinObjects < 1 || MaxObjects < MinObjects || MaxObjects > 64)
             throw new ArgumentException($"DigitSceneOptions: need 1 <= MinObjects <= MaxObjects <= 64 (got {MinObjects}..{MaxObjects})");
-        if (MinObjectPx < 4 || MaxObjectPx < MinObjectPx || MaxObjectPx > ImageSize / 2)
-            throw new ArgumentException($"DigitSceneOptions: need 4 <= MinObjectPx <= MaxObjectPx <= ImageSize/2 (got {MinObjectPx}..{MaxObjectPx}, ImageSize {ImageSize})");
+        if (MinObjectPx < 4 || MaxObjectPx < MinObjectPx || MaxObjectPx > ImageSize * 7 / 8)
+            throw new ArgumentException($"DigitSceneOptions: need 4 <= MinObjectPx <= MaxObjectPx <= ImageSize*7/8 (got {MinObjectPx}..{MaxObjectPx}, ImageSize {ImageSize})");
         if (!(MaxOverlapIoU >= 0f && MaxOverlapIoU < 1f))
             throw new ArgumentException($"DigitSceneOptions.MaxOverlapIoU must be in [0, 1) (got {MaxOverlapIoU})");
         if (!(MaxCoveredFraction >= 0f && MaxCoveredFraction <= 1f))
