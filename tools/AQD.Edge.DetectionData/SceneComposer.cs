@@ -16,7 +16,7 @@ internal static class SceneComposer
     {
         var rng = SceneRandom.ForImage(o.Seed, split, index);
         int n = o.ImageSize;
-        var bgr = new byte[n * n * 3];
+        var bgr = GC.AllocateUninitializedArray<byte>(n * n * 3); // every byte is written by DrawBackground
         DrawBackground(ref rng, backgrounds, split, n, bgr);
         if (background is not null) bgr.CopyTo(background, 0);
 
@@ -79,36 +79,49 @@ internal static class SceneComposer
         Span<byte> lut = stackalloc byte[256];
         for (int v = 0; v < 256; v++) lut[v] = (byte)Math.Clamp((int)MathF.Round((v - 128) * contrast + 128 + brightness), 0, 255);
 
-        Span<int> xi = stackalloc int[n], xw = stackalloc int[n];
+        // Separable bilinear: per output column the source byte offset of the left tap and its 8-bit weight
+        // (flip folded in); each source row needed is resampled horizontally once (cached pair of rows).
+        Span<int> xoff = stackalloc int[n], xw = stackalloc int[n];
         float scale = (float)side / n;
+        int last = Math.Max(side - 2, 0);
         for (int x = 0; x < n; x++)
         {
             float f = Math.Clamp((x + 0.5f) * scale - 0.5f, 0f, side - 1);
-            int i = Math.Min((int)f, side - 2 < 0 ? 0 : side - 2);
-            xw[x] = (int)MathF.Round((f - i) * 256f);
-            xi[x] = i;
+            int i = Math.Min((int)f, last);
+            int w = (int)MathF.Round((f - i) * 256f);
+            if (flip) { i = last - i; w = 256 - w; }
+            xoff[x] = (sx0 + i) * 3;
+            xw[x] = w;
         }
         byte[] src = photo.Bgr;
         int stride = photo.Width * 3;
+        Span<int> rowA = stackalloc int[n * 3], rowB = stackalloc int[n * 3];
+        int cachedA = -1, cachedB = -1;
         for (int y = 0; y < n; y++)
         {
             float f = Math.Clamp((y + 0.5f) * scale - 0.5f, 0f, side - 1);
-            int iy = Math.Min((int)f, side - 2);
+            int iy = Math.Min((int)f, last);
             int wy = (int)MathF.Round((f - iy) * 256f);
-            ReadOnlySpan<byte> r0 = src.AsSpan((sy0 + iy) * stride, stride), r1 = src.AsSpan((sy0 + iy + 1) * stride, stride);
-            Span<byte> d = dst.AsSpan(y * n * 3, n * 3);
-            for (int x = 0; x < n; x++)
+            if (cachedA != iy)
             {
-                int sx = flip ? side - 2 - xi[x] : xi[x];
-                int wx = flip ? 256 - xw[x] : xw[x];
-                int a = (sx0 + sx) * 3, b = a + 3;
-                for (int c = 0; c < 3; c++)
-                {
-                    int top = r0[a + c] * (256 - wx) + r0[b + c] * wx;
-                    int bot = r1[a + c] * (256 - wx) + r1[b + c] * wx;
-                    d[x * 3 + c] = lut[(top * (256 - wy) + bot * wy + 32768) >> 16];
-                }
+                if (cachedB == iy) { rowB.CopyTo(rowA); cachedA = iy; }
+                else { Horizontal(src.AsSpan((sy0 + iy) * stride, stride), xoff, xw, rowA); cachedA = iy; }
             }
+            if (cachedB != iy + 1) { Horizontal(src.AsSpan((sy0 + iy + 1) * stride, stride), xoff, xw, rowB); cachedB = iy + 1; }
+            Span<byte> d = dst.AsSpan(y * n * 3, n * 3);
+            int wa = 256 - wy;
+            for (int i = 0; i < d.Length; i++) d[i] = lut[(rowA[i] * wa + rowB[i] * wy + 32768) >> 16];
+        }
+    }
+
+    private static void Horizontal(ReadOnlySpan<byte> row, ReadOnlySpan<int> xoff, ReadOnlySpan<int> xw, Span<int> dst)
+    {
+        for (int x = 0; x < xoff.Length; x++)
+        {
+            int a = xoff[x], w = xw[x], wa = 256 - w;
+            dst[x * 3] = row[a] * wa + row[a + 3] * w;
+            dst[x * 3 + 1] = row[a + 1] * wa + row[a + 4] * w;
+            dst[x * 3 + 2] = row[a + 2] * wa + row[a + 5] * w;
         }
     }
 
@@ -123,25 +136,44 @@ internal static class SceneComposer
         tw = Math.Max(2, (int)MathF.Round(w * k));
         th = Math.Max(2, (int)MathF.Round(h * k));
         ReadOnlySpan<byte> src = glyphs.Pixels.AsSpan(g * rows * cols, rows * cols);
-        var alpha = new byte[tw * th];
+        // Glyph with a 1-pixel zero border: taps at -1 .. cols/rows need no bounds checks.
+        int pw = cols + 2;
+        Span<float> pad = stackalloc float[(rows + 2) * pw];
+        pad.Clear();
+        for (int y = 0; y < rows; y++)
+            for (int x = 0; x < cols; x++) pad[(y + 1) * pw + x + 1] = src[y * cols + x];
         int ss = tw < gw || th < gh ? 2 : 1;
-        float sxStep = (float)gw / (tw * ss), syStep = (float)gh / (th * ss);
+        // Sample positions (ss per output pixel): left/top tap (in the padded glyph) and weight.
+        int sw = tw * ss, sh = th * ss;
+        Span<int> tx = stackalloc int[sw], ty = stackalloc int[sh];
+        Span<float> wxs = stackalloc float[sw], wys = stackalloc float[sh];
+        float sxStep = (float)gw / sw, syStep = (float)gh / sh;
+        for (int i = 0; i < sw; i++) { float f = gx0 + (i + 0.5f) * sxStep - 0.5f; int fi = (int)MathF.Floor(f); tx[i] = fi + 1; wxs[i] = f - fi; }
+        for (int i = 0; i < sh; i++) { float f = gy0 + (i + 0.5f) * syStep - 0.5f; int fi = (int)MathF.Floor(f); ty[i] = fi + 1; wys[i] = f - fi; }
+        var alpha = new byte[tw * th];
+        Span<float> acc = stackalloc float[tw];
+        float norm = 1f / (ss * ss);
         int x0 = tw, y0 = th, x1 = 0, y1 = 0;
         for (int y = 0; y < th; y++)
         {
+            acc.Clear();
+            for (int sy = 0; sy < ss; sy++)
+            {
+                int j = y * ss + sy;
+                float wy = wys[j];
+                ReadOnlySpan<float> r0 = pad.Slice(ty[j] * pw, pw), r1 = pad.Slice((ty[j] + 1) * pw, pw);
+                for (int i = 0; i < sw; i++)
+                {
+                    int t = tx[i];
+                    float wx = wxs[i];
+                    float top = r0[t] + (r0[t + 1] - r0[t]) * wx;
+                    float bot = r1[t] + (r1[t + 1] - r1[t]) * wx;
+                    acc[i / ss] += top + (bot - top) * wy;
+                }
+            }
             for (int x = 0; x < tw; x++)
             {
-                float acc = 0;
-                for (int sy = 0; sy < ss; sy++)
-                {
-                    float fy = gy0 + (y * ss + sy + 0.5f) * syStep - 0.5f;
-                    for (int sx = 0; sx < ss; sx++)
-                    {
-                        float fx = gx0 + (x * ss + sx + 0.5f) * sxStep - 0.5f;
-                        acc += Sample(src, rows, cols, fx, fy);
-                    }
-                }
-                int v = (int)MathF.Round(acc / (ss * ss));
+                int v = (int)MathF.Round(acc[x] * norm);
                 if (v < AlphaCut) continue;
                 alpha[y * tw + x] = (byte)Math.Min(v, 255);
                 if (x < x0) x0 = x;
@@ -153,18 +185,6 @@ internal static class SceneComposer
         tight = (x0, y0, x1, y1);
         return alpha;
     }
-
-    private static float Sample(ReadOnlySpan<byte> src, int rows, int cols, float fx, float fy)
-    {
-        int ix = (int)MathF.Floor(fx), iy = (int)MathF.Floor(fy);
-        float wx = fx - ix, wy = fy - iy;
-        float p00 = Px(src, rows, cols, ix, iy), p10 = Px(src, rows, cols, ix + 1, iy);
-        float p01 = Px(src, rows, cols, ix, iy + 1), p11 = Px(src, rows, cols, ix + 1, iy + 1);
-        return (p00 * (1 - wx) + p10 * wx) * (1 - wy) + (p01 * (1 - wx) + p11 * wx) * wy;
-    }
-
-    private static float Px(ReadOnlySpan<byte> src, int rows, int cols, int x, int y) =>
-        (uint)x < (uint)cols && (uint)y < (uint)rows ? src[y * cols + x] : 0f;
 
     /// <summary>Blends the alpha plane at (px, py) in a random colour. MNIST: flat colour, alpha = intensity.
     /// Fashion-MNIST: colour shaded by intensity, alpha = 3 x intensity (items are not see-through).</summary>
