@@ -99,6 +99,15 @@ public sealed class DigitScenesTests
     }
 
     [Fact]
+    public void MinObjectsIsHonouredOrRefused()
+    {
+        var eight = DigitScenes.Split(Options with { MinObjects = 8, MaxObjects = 8, MinObjectPx = 60 }, "train", 40);
+        Assert.All(eight, s => Assert.Equal(8, s.Boxes.Count));
+        var impossible = Options with { MinObjects = 30, MaxObjects = 30, MinObjectPx = 100, MaxObjectPx = 110, MaxOverlapIoU = 0f };
+        Assert.Contains("MinObjects", Assert.Throws<InvalidOperationException>(() => DigitScenes.Generate(impossible, "train", 0)).Message);
+    }
+
+    [Fact]
     public void SplitsUseDisjointDigitsAndPhotoRegions()
     {
         var pool = GlyphPool.Get(Options);

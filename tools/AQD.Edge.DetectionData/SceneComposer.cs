@@ -23,15 +23,20 @@ internal static class SceneComposer
         int want = rng.NextInclusive(o.MinObjects, o.MaxObjects);
         var boxes = new List<GroundTruthBox>(want);
         var placed = new List<(int X0, int Y0, int X1, int Y1)>(want);
-        int budget = want * 4; // objects that do not fit are retried smaller, then given up
-        while (boxes.Count < want && budget-- > 0)
+        // Objects that do not fit are retried (3 x want tries at the sampled sizes, then smaller ones);
+        // below MinObjects the small tries go on (up to 64 more) before giving up with an error.
+        int tries = 0, normalTries = want * 3, maxTries = want * 4 + 64;
+        while (boxes.Count < want && (tries < want * 4 || boxes.Count < o.MinObjects))
         {
+            if (tries++ == maxTries)
+                throw new InvalidOperationException($"DigitScenes: could not place {o.MinObjects} objects (MinObjects) in image {index} of split " +
+                    $"{DigitScenes.SplitNames[split]}: {o.MinObjectPx}..{o.MaxObjectPx} px in {n}x{n} with MaxOverlapIoU {o.MaxOverlapIoU}; lower MinObjects or the sizes");
             int classId = rng.Next(glyphs.ClassCount);
             ReadOnlySpan<int> pool = glyphs.Pool(split, classId);
             int glyph = pool[rng.Next(pool.Length)];
             float lo = MathF.Log(o.MinObjectPx), hi = MathF.Log(o.MaxObjectPx);
             float side = MathF.Exp(rng.NextFloat(lo, hi));
-            if (budget < want) side = o.MinObjectPx + (side - o.MinObjectPx) * 0.25f; // late retries: small
+            if (tries > normalTries) side = o.MinObjectPx + (side - o.MinObjectPx) * 0.25f; // late tries: small
             float aspect = MathF.Exp(rng.NextFloat(-MathF.Log(o.AspectJitter), MathF.Log(o.AspectJitter)));
             byte[] alpha = Rasterize(glyphs, glyph, side, aspect, out int tw, out int th, out var tight);
             if (tight.X1 <= tight.X0) continue;
