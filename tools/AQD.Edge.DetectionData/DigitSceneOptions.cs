@@ -5,7 +5,7 @@ namespace AQD.Edge.DetectionData;
 public sealed record DigitSceneOptions
 {
     /// <summary>Dataset seed: (Seed, split, index) fixes an image byte for byte.</summary>
-    public ulong Seed { get; init; } = 1;
+    public long Seed { get; init; } = 1;
 
     /// <summary>Square image side in pixels; a multiple of 32 (64..1024).</summary>
     public int ImageSize { get; init; } = 256;

@@ -14,7 +14,7 @@ internal static class SceneComposer
     /// <param name="background">Tests: receives a copy of the image before any object is drawn.</param>
     public static DetectionSample Compose(DigitSceneOptions o, GlyphPool glyphs, BackgroundPool backgrounds, int split, int index, byte[]? background = null)
     {
-        var rng = SceneRandom.ForImage(o.Seed, split, index);
+        var rng = SceneRandom.ForImage(unchecked((ulong)o.Seed), split, index);
         int n = o.ImageSize;
         var bgr = GC.AllocateUninitializedArray<byte>(n * n * 3); // every byte is written by DrawBackground
         DrawBackground(ref rng, backgrounds, split, n, bgr);

@@ -22,7 +22,7 @@ public static class MakeDatasetCli
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder: <split>.json (COCO) and images/<split>/.", Required = true };
         var count = new Option<int>("--count", "-n") { Description = "Images per split.", DefaultValueFactory = _ => 1000 };
         var splits = new Option<string>("--splits") { Description = "Comma-separated splits among train,val,test.", DefaultValueFactory = _ => "train,val,test" };
-        var seed = new Option<ulong>("--seed") { Description = "Dataset seed.", DefaultValueFactory = _ => 1UL };
+        var seed = new Option<long>("--seed") { Description = "Dataset seed.", DefaultValueFactory = _ => 1L };
         var size = new Option<int>("--image-size") { Description = "Square image side (multiple of 32).", DefaultValueFactory = _ => 256 };
         var minObj = new Option<int>("--min-objects") { DefaultValueFactory = _ => 1 };
         var maxObj = new Option<int>("--max-objects") { DefaultValueFactory = _ => 8 };
