@@ -22,8 +22,8 @@ public sealed class AqdDetectorTests
 
     /// <summary>
     /// ResNet-18 networks at 128x128, built once per process. FCOS with 80 classes (the blob gets the COCO
-    /// names), RetinaNet with 12 (class0..class11). Narrow: backbone width 16, FPN / head width 32, the
-    /// fast variant of the arm64 runs (same structure, about 1/16 of the MACs).
+    /// names), RetinaNet with 12 (class0..class11). Narrow: backbone width 8, FPN / head width 16, the
+    /// fast variant of the arm64 runs (same structure, 1/64 of the MACs).
     /// </summary>
     private static AqdNetwork Network(AqdFamily family, bool narrow) => Networks.GetOrAdd((family, narrow), key => new(() =>
     {
@@ -34,7 +34,7 @@ public sealed class AqdDetectorTests
         };
         if (key.Narrow)
         {
-            o = o with { BackboneWidth = 16, FpnChannels = 32 };
+            o = o with { BackboneWidth = 8, FpnChannels = 16 };
         }
         return AqdNetworkBuilder.Build(o, AqdImages.LoadBgr(Path.Combine(TestData.Images, "dog.jpg"), Size, Size));
     })).Value;
