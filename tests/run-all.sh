@@ -6,8 +6,9 @@
 #    libssl3:arm64 and libicu72:arm64) under artifacts/cache/, once;
 # 3. builds AQD.Edge.sln, publishes aqd-edge NativeAOT for linux-arm64 (publish.sh; the Worker tests
 #    run it under qemu) and runs every xunit.v3 test project of the solution on x64;
-# 4. publishes tests/AQD.Edge.Kernels.Tests self-contained for linux-arm64 and runs it under
-#    qemu-aarch64-static -cpu cortex-a72 (AdvSimd) and -cpu cortex-a76 (AdvSimd + dot product);
+# 4. publishes the ARM64_TEST_PROJECTS (Kernels, Engine, Detection) self-contained for linux-arm64 and
+#    runs them under qemu-aarch64-static -cpu cortex-a72 (AdvSimd) and -cpu cortex-a76 (AdvSimd + dot
+#    product); a project may run a subset there (ARM64_TEST_ARGS: Detection runs -trait Arm64=decode);
 # 5. prints a per-run summary, the kernel variants selected on each CPU and the integer-only IL
 #    scan result, and ends with exactly one line "N passed, N failed" (", N skipped" if any).
 # Exit status is non-zero if any test failed or any run did not happen (a run that did not happen
@@ -31,7 +32,14 @@ CACHE="$ARTIFACTS/cache"
 ARM64_ROOT="$CACHE/arm64root"
 RUN_DIR="$ARTIFACTS/test-run"
 ARM64_PUBLISH="$ARTIFACTS/arm64"
-ARM64_TEST_PROJECTS=("tests/AQD.Edge.Kernels.Tests/AQD.Edge.Kernels.Tests.csproj" "tests/AQD.Edge.Engine.Tests/AQD.Edge.Engine.Tests.csproj")
+ARM64_TEST_PROJECTS=("tests/AQD.Edge.Kernels.Tests/AQD.Edge.Kernels.Tests.csproj" "tests/AQD.Edge.Engine.Tests/AQD.Edge.Engine.Tests.csproj"
+    "tests/AQD.Edge.Detection.Tests/AQD.Edge.Detection.Tests.csproj")
+# xunit runner arguments of a project's qemu runs: a subset where the whole project is too slow (or needs
+# x64-only natives, e.g. ONNX Runtime) under qemu. Detection: the decode tests (trait Arm64=decode: golden
+# NanoDet decode, FCOS / RetinaNet decode, the narrow AQD detectors end to end).
+declare -A ARM64_TEST_ARGS=(
+    ["tests/AQD.Edge.Detection.Tests/AQD.Edge.Detection.Tests.csproj"]="-trait Arm64=decode"
+)
 ARM64_CPUS=("cortex-a72" "cortex-a76")
 APT_PACKAGES=(clang lld gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static mosquitto mosquitto-clients ffmpeg libonnx-testdata)
 ARM64_DEBS=(libssl3:arm64 libicu72:arm64)
@@ -236,6 +244,7 @@ done
 
 for proj in "${ARM64_TEST_PROJECTS[@]}"; do
     pname="$(basename "$proj" .csproj)"
+    eval "PROJECT_ARGS=(${ARM64_TEST_ARGS[$proj]:-})"
     if [ "${AQD_SKIP_ARM64:-0}" = 1 ]; then
         for cpu in "${ARM64_CPUS[@]}"; do not_run "arm64 $cpu $pname" "AQD_SKIP_ARM64=1"; done
         continue
@@ -265,7 +274,7 @@ for proj in "${ARM64_TEST_PROJECTS[@]}"; do
         # stubs, segfaults). Without double mapping qemu detects the code changes.
         run_tests "arm64 $cpu $pname" "$(isa_for "$cpu")" "$cpu" \
             env DOTNET_EnableWriteXorExecute=0 \
-            timeout --kill-after=30 "$QEMU_TIMEOUT" qemu-aarch64-static -cpu "$cpu" -L "$ARM64_ROOT" "$out/$pname"
+            timeout --kill-after=30 "$QEMU_TIMEOUT" qemu-aarch64-static -cpu "$cpu" -L "$ARM64_ROOT" "$out/$pname" "${PROJECT_ARGS[@]}"
     done
 done
 

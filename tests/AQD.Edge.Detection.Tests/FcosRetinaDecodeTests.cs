@@ -9,6 +9,7 @@ namespace AQD.Edge.Detection.Tests;
 /// float order except among scores closer than the Q16 rounding (FCOS multiplies two rounded
 /// probabilities).
 /// </summary>
+[Trait("Arm64", "decode")]   // also run under qemu (tests/run-all.sh)
 public class FcosRetinaDecodeTests
 {
     private const int Size = 96, Classes = 7;

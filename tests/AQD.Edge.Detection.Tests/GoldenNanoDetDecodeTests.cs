@@ -14,6 +14,7 @@ namespace AQD.Edge.Detection.Tests;
 /// boxes within 1 pixel of the original image; and the float reference on the quantized values
 /// finds the golden detections of the README (labels and order).
 /// </summary>
+[Trait("Arm64", "decode")]   // also run under qemu (tests/run-all.sh)
 public class GoldenNanoDetDecodeTests
 {
     private static readonly int[] Strides = [8, 16, 32];

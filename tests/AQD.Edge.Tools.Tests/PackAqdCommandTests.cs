@@ -30,6 +30,34 @@ public sealed class PackAqdCommandTests
     }
 
     [Fact]
+    public void LabelsFileNamesTheClassesAndTheBlobDetects()
+    {
+        string output = Path.Combine(Path.GetTempPath(), $"pack-aqd-labels-{Environment.ProcessId}.aqd");
+        string labels = Path.Combine(Path.GetTempPath(), $"pack-aqd-labels-{Environment.ProcessId}.txt");
+        try
+        {
+            string[] names = ["zero", "one", "two", "three", "four", "five", "six", "seven"];   // the fixture has 8 classes
+            File.WriteAllLines(labels, ["", .. names, "  "]);                                  // blank lines are ignored
+            var (code, _, e) = PackModelCliRunner.Run("pack-aqd", Data("fcos_r18_w8_m4.pth"), "--policy", Data("fcos_r18_w8_m4.policy.json"), "-o", output, "--labels", labels);
+            Assert.True(code == PackModelCli.Ok, e);
+            var reader = BlobReader.Open(File.ReadAllBytes(output), output);
+            Assert.Equal(names, reader.Metadata.Labels);
+            Assert.Equal(Kernels.Detection.DetectionFamily.Fcos, reader.Detection!.Family);
+            Assert.Equal(8, reader.Detection.NumClasses);
+
+            File.WriteAllLines(labels, names[..5]);
+            (code, _, e) = PackModelCliRunner.Run("pack-aqd", Data("fcos_r18_w8_m4.pth"), "--policy", Data("fcos_r18_w8_m4.policy.json"), "-o", output, "--labels", labels);
+            Assert.Equal(PackModelCli.ImportError, code);
+            Assert.Contains("5 labels for 8 classes", e);
+        }
+        finally
+        {
+            File.Delete(output);
+            File.Delete(labels);
+        }
+    }
+
+    [Fact]
     public void UnreadableCheckpointIsAnImportError()
     {
         var (code, _, e) = PackModelCliRunner.Run("pack-aqd", Data("reader_int32.pth"), "--policy", Data("fcos_r18_w8_m4.policy.json"), "-o", Path.Combine(Path.GetTempPath(), "never.aqd"));

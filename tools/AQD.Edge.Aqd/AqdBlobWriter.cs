@@ -5,6 +5,7 @@ using AQD.Edge.Kernels.FixedPoint;
 using AQD.Edge.Model.Container;
 using AQD.Edge.Model.Graph;
 using AQD.Edge.Model.Metadata;
+using AQD.Edge.Onnx.Detection;
 
 namespace AQD.Edge.Aqd;
 
@@ -12,20 +13,27 @@ namespace AQD.Edge.Aqd;
 /// Writes a lowered <see cref="AqdNetwork"/> as a blob: one graph tensor per network tensor (same
 /// ids), one op per node (same order), one WGHT section per weight set — the five pyramid-level ops
 /// of a shared head conv all reference the same section, each with its own param set (multi-level BN).
+/// The blob also gets the labels and the DETC section (integer decode tables for Detector.Open /
+/// aqd-edge detect), built by <see cref="DetectionTablesBuilder"/> from the network's output roles.
 /// </summary>
 public static class AqdBlobWriter
 {
     /// <summary>Fixed-point 1.0 and the shift of an input scaled by 2^e in the Add (L = 14).</summary>
     private const int One = 1 << 30, AddLeftShift = 14;
 
-    public static byte[] Write(AqdNetwork net, string? name = null)
+    /// <summary>
+    /// The blob of a lowered network. Blob choices that do not change the network may replace the options':
+    /// <paramref name="labels"/> (one per class) and <paramref name="resize"/> ("stretch" / "letterbox").
+    /// </summary>
+    public static byte[] Write(AqdNetwork net, string? name = null, IReadOnlyList<string>? labels = null, string? resize = null)
     {
         ArgumentNullException.ThrowIfNull(net);
         if (!net.Lowered)
         {
             throw new InvalidOperationException("the network must be lowered first.");
         }
-        var o = net.Options;
+        var o = net.Options with { Labels = labels ?? net.Options.Labels, Resize = resize ?? net.Options.Resize };
+        o.Validate();
         var writer = new BlobWriter();
         var gb = new GraphBuilder(writer);
         foreach (var t in net.Tensors)
@@ -85,7 +93,31 @@ public static class AqdBlobWriter
         }
         gb.Finish();
         writer.AddMetadata(Metadata(o, net.Source, name));
-        return writer.ToArray();
+        return DetectionTablesBuilder.AddTo(writer.ToArray(), name ?? o.ModelName, DetectionOptions(net));
+    }
+
+    /// <summary>
+    /// The decode description of an AQD network (docs/aqd-models.md): outputs by role, the metadata's
+    /// thresholds; FCOS distances ReLU(scale_l x) x stride (scale_l folded into the box conv), locations at
+    /// (i + 1/2) stride; RetinaNet anchors at i x stride (offset 0), detectron2 order (sizes outer),
+    /// scales exactly 2^(k/3) (the metadata's per-mille 1260 / 1587 are 2^(k/3) rounded).
+    /// </summary>
+    public static DetectionBuildOptions DetectionOptions(AqdNetwork net)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        var d = Metadata(net.Options, net.Source, null).Detector;
+        bool fcos = net.Options.Family == AqdFamily.Fcos;
+        int Index(string role, int level) => net.Outputs.FindIndex(x => x.Role == role && x.Level == level);
+        return DetectionBuildOptions.FromMetadata(d) with
+        {
+            ClassLogits = true,
+            FcosExponential = false,
+            CenterOffsetPermille = fcos ? 500 : 0,
+            AnchorScalesOuter = true,
+            AnchorScales = fcos ? null : [1, Math.Pow(2, 1.0 / 3), Math.Pow(2, 2.0 / 3)],
+            LevelOutputs = [.. Enumerable.Range(0, AqdModelOptions.Strides.Count)
+                .Select(l => new DetectionLevelOutputs(Index("cls", l), Index("box", l), fcos ? Index("ctr", l) : -1))],
+        };
     }
 
     /// <summary>Add input multiplier for a scale ratio 2^e: (x &lt;&lt; 14) * 2^30 &gt;&gt; (44 - e) = x * 2^e exactly.</summary>
@@ -102,9 +134,16 @@ public static class AqdBlobWriter
             Description = $"AQD {(fcos ? "FCOS" : "RetinaNet")}-R{o.Depth}{(o.Bottleneck ? (o.StrideIn1x1 ? " (stride in 1x1)" : " (stride in 3x3)") : "")} {o.Shorthand}, " +
                 (source is null ? $"random weights (seed {o.Seed}), BN calibrated on a photo; " : $"weights from {source.FileName} ({source.Format}); ") +
                 $"input = BGR pixels, zero point {o.InputZeroPoint} (the integer mean), std 1.",
-            Labels = [],
+            Labels = o.EffectiveLabels,
             Input = new InputSpec { Width = o.InputWidth, Height = o.InputHeight, Channels = 3, Layout = "NHWC" },
-            Preprocessing = new PreprocessingSpec { ColorOrder = "BGR", Resize = "stretch", MeanMilli = [0, 0, 0], StdMilli = [1000, 1000, 1000] },
+            // The input tensor (scale 1, zero point Z) holds pixel - Z: the metadata's mean is Z on every channel,
+            // so the DETC input tables are the identity; letterbox pads with Z (a real 0, as detectron2's padding).
+            Preprocessing = new PreprocessingSpec
+            {
+                ColorOrder = "BGR", Resize = o.Resize,
+                PadValue = o.Resize == "letterbox" ? [o.InputZeroPoint, o.InputZeroPoint, o.InputZeroPoint] : null,
+                MeanMilli = [.. Enumerable.Repeat(o.InputZeroPoint * 1000, 3)], StdMilli = [1000, 1000, 1000],
+            },
             Detector = new DetectorSpec
             {
                 Family = fcos ? "fcos" : "retinanet",

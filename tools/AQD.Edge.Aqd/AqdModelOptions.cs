@@ -65,6 +65,18 @@ public sealed record AqdModelOptions
     /// </summary>
     public int InputZeroPoint { get; init; } = 115;
 
+    /// <summary>
+    /// Class names written into the blob (one per class); null: the COCO-80 names when
+    /// <see cref="NumClasses"/> is 80, else "class0", "class1", ...
+    /// </summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>How a frame becomes the input (the blob's preprocessing): "stretch" (AQD's test resize, default) or "letterbox" (pad value = the zero point).</summary>
+    public string Resize { get; init; } = "stretch";
+
+    /// <summary>The labels the blob gets: <see cref="Labels"/> or the default names.</summary>
+    public IReadOnlyList<string> EffectiveLabels => Labels ?? (NumClasses == CocoLabels.Names.Count ? CocoLabels.Names : [.. Enumerable.Range(0, NumClasses).Select(i => $"class{i}")]);
+
     /// <summary>RetinaNet anchors per location (3 scales x 3 ratios).</summary>
     public const int AnchorsPerLocation = 9;
 
@@ -102,6 +114,31 @@ public sealed record AqdModelOptions
         if (InputZeroPoint is < 0 or > 255)
         {
             throw new ArgumentException($"InputZeroPoint = {InputZeroPoint} must be in [0, 255].", nameof(InputZeroPoint));
+        }
+        if (Labels is not null)
+        {
+            ValidateLabels(Labels, NumClasses);
+        }
+        if (Resize is not ("stretch" or "letterbox"))
+        {
+            throw new ArgumentException($"Resize = '{Resize}': must be 'stretch' or 'letterbox'.", nameof(Resize));
+        }
+    }
+
+    /// <summary>One non-empty, single-line label per class.</summary>
+    public static void ValidateLabels(IReadOnlyList<string> labels, int numClasses)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Count != numClasses)
+        {
+            throw new ArgumentException($"{labels.Count} labels for {numClasses} classes: one label per class.", nameof(Labels));
+        }
+        for (int i = 0; i < labels.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(labels[i]) || labels[i].Any(char.IsControl))
+            {
+                throw new ArgumentException($"label {i} ('{labels[i]}') is empty or holds control characters.", nameof(Labels));
+            }
         }
     }
 }

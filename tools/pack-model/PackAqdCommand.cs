@@ -5,9 +5,9 @@ using AQD.Edge.Aqd.Checkpoints;
 namespace AQD.Edge.PackModel;
 
 /// <summary>
-/// <c>pack-model pack-aqd model.pth --policy policy.json -o model.aqd [--calibrate photo.jpg] [--name n]</c>:
+/// <c>pack-model pack-aqd model.pth --policy policy.json -o model.aqd [--calibrate photo.jpg] [--name n] [--labels file]</c>:
 /// an AQD PyTorch checkpoint (state_dict, zip format) and its policy file packed straight to a blob
-/// (docs/aqd-models.md, "Importing AQD checkpoints").
+/// with its labels and DETC decode tables (docs/aqd-models.md, "Importing AQD checkpoints").
 /// </summary>
 internal static class PackAqdCommand
 {
@@ -18,9 +18,10 @@ internal static class PackAqdCommand
         var outOption = new Option<FileInfo>("--output", "-o") { Description = "The .aqd blob to write.", Required = true };
         var calibrate = new Option<FileInfo?>("--calibrate") { Description = "A photo to set the int16 residual/FPN scales the checkpoint does not hold (*.stream_scale, backbone.fpn_sum_scale)." };
         var name = new Option<string?>("--name") { Description = "Model name in the metadata (default: fcos-r18-m4f8l8-WxH style)." };
+        var labels = new Option<FileInfo?>("--labels") { Description = "Text file of class labels, one per line (as many as the policy's numClasses; default: COCO names for 80 classes, else class0, class1, ...)." };
         var cmd = new Command("pack-aqd", "Pack an AQD checkpoint (ResNet-18/34/50 + FPN + FCOS/RetinaNet with multi-level BN, M{b}F8L8) into a model blob with packed 2/3/4/8-bit weights and activations.")
         {
-            model, policy, outOption, calibrate, name,
+            model, policy, outOption, calibrate, name, labels,
         };
         cmd.SetAction(parse =>
         {
@@ -28,8 +29,11 @@ internal static class PackAqdCommand
             var dst = parse.GetValue(outOption)!;
             try
             {
+                string[]? labelLines = parse.GetValue(labels) is { } lf
+                    ? [.. File.ReadAllLines(lf.FullName).Select(l => l.Trim()).Where(l => l.Length > 0)]
+                    : null;
                 var net = AqdCheckpointImporter.Import(src.FullName, parse.GetValue(policy)!.FullName, parse.GetValue(calibrate)?.FullName);
-                var blob = AqdBlobWriter.Write(net, parse.GetValue(name));
+                var blob = AqdBlobWriter.Write(net, parse.GetValue(name), labelLines);
                 File.WriteAllBytes(dst.FullName, blob);
                 output.WriteLine($"{dst.Name}: {blob.Length} bytes, {net.Options.ModelName}, {net.Nodes.Count} ops, {net.Macs / 1e6:F1} M MACs (from {src.Name})");
                 return PackModelCli.Ok;
@@ -40,7 +44,7 @@ internal static class PackAqdCommand
                 return PackModelCli.IoError;
             }
             catch (Exception e) when (e is PthFormatException or AqdCheckpointException or FormatException or ArgumentException
-                or System.Text.Json.JsonException or InvalidOperationException)
+                or System.Text.Json.JsonException or InvalidOperationException or AQD.Edge.Onnx.Import.OnnxImportException)
             {
                 error.WriteLine($"pack-model pack-aqd: {e.Message}");
                 return PackModelCli.ImportError;

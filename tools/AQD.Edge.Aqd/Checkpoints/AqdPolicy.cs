@@ -34,6 +34,9 @@ public sealed record AqdPolicy
     public int HeadConvs { get; init; } = Defaults.HeadConvs;
     public int InputZeroPoint { get; init; } = Defaults.InputZeroPoint;
 
+    /// <summary>Frame to input resize of the blob's preprocessing: "stretch" (default) or "letterbox".</summary>
+    public string Resize { get; init; } = Defaults.Resize;
+
     /// <summary>Pyramid strides; must be 8, 16, 32, 64, 128 (P3-P7) when given.</summary>
     public IReadOnlyList<int>? Strides { get; init; }
 
@@ -81,6 +84,7 @@ public sealed record AqdPolicy
         {
             Family = family, Depth = Depth, StrideIn1x1 = StrideIn1x1, Bits = Bits, InputWidth = InputWidth, InputHeight = InputHeight, NumClasses = NumClasses,
             BackboneWidth = BackboneWidth, FpnChannels = FpnChannels, HeadConvs = HeadConvs, InputZeroPoint = InputZeroPoint,
+            Resize = Resize,
         };
         o.Validate();
         if (Policy is not null && !string.Equals(Policy, o.Shorthand, StringComparison.OrdinalIgnoreCase))

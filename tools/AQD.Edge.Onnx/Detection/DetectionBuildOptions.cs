@@ -58,4 +58,25 @@ public sealed record DetectionBuildOptions
 
     /// <summary>RetinaNet: scales per mille (inner loop), default 2^0, 2^(1/3), 2^(2/3).</summary>
     public IReadOnlyList<int> AnchorScalesPermille { get; init; } = [1000, 1260, 1587];
+
+    /// <summary>
+    /// RetinaNet: exact scales (e.g. 2^(k/3)) used for the anchor tables instead of the per-mille values
+    /// (same count); null: <see cref="AnchorScalesPermille"/> / 1000.
+    /// </summary>
+    public IReadOnlyList<double>? AnchorScales { get; init; }
+
+    /// <summary>
+    /// RetinaNet anchor order within a cell: false (default) ratios outer, scales inner (torchvision,
+    /// mmdet); true scales outer, ratios inner (detectron2's DefaultAnchorGenerator, AQD's RetinaNet).
+    /// </summary>
+    public bool AnchorScalesOuter { get; init; }
+
+    /// <summary>
+    /// Graph output indices of each level's heads, in stride order (a network that knows its outputs'
+    /// roles, e.g. AQD.Edge.Aqd); null: outputs are matched to roles by channel and cell counts.
+    /// </summary>
+    public IReadOnlyList<DetectionLevelOutputs>? LevelOutputs { get; init; }
 }
+
+/// <summary>Graph output indices of one level: class scores, box, centerness (FCOS; -1 otherwise).</summary>
+public sealed record DetectionLevelOutputs(int Class, int Box, int Centerness = -1);

@@ -64,13 +64,31 @@ public static class DetectionTablesBuilder
         Func<double, double> scoreFunction = logits ? DetectionTablePreparation.Sigmoid : x => x;
         var levels = new List<DetectionLevel>();
         var used = new HashSet<int>();
+        if (o.AnchorScales is { } scales && (scales.Count != o.AnchorScalesPermille.Count || scales.Any(v => !(v > 0 && v < 1000))))
+        {
+            throw new OnnxImportException($"{scales.Count} exact anchor scales for {o.AnchorScalesPermille.Count} per-mille scales (each in (0, 1000)).");
+        }
+        if (o.LevelOutputs is { } given && given.Count != o.Strides.Count)
+        {
+            throw new OnnxImportException($"{given.Count} levels of output indices for {o.Strides.Count} strides.");
+        }
         for (int li = 0; li < o.Strides.Count; li++)
         {
             int s = o.Strides[li];
             int gw = (input.Width + s - 1) / s, gh = (input.Height + s - 1) / s;
-            int cls = Find(graph, gw * gh, anchors * numClasses, "class scores", s, used);
-            int box = Find(graph, gw * gh, boxChannels, "box", s, used);
-            int ctr = family == DetectionFamily.Fcos ? Find(graph, gw * gh, 1, "centerness", s, used) : -1;
+            int cls, box, ctr;
+            if (o.LevelOutputs is { } roles)
+            {
+                cls = Given(graph, roles[li].Class, gw * gh, anchors * numClasses, "class scores", s, used);
+                box = Given(graph, roles[li].Box, gw * gh, boxChannels, "box", s, used);
+                ctr = family == DetectionFamily.Fcos ? Given(graph, roles[li].Centerness, gw * gh, 1, "centerness", s, used) : -1;
+            }
+            else
+            {
+                cls = Find(graph, gw * gh, anchors * numClasses, "class scores", s, used);
+                box = Find(graph, gw * gh, boxChannels, "box", s, used);
+                ctr = family == DetectionFamily.Fcos ? Find(graph, gw * gh, 1, "centerness", s, used) : -1;
+            }
             var (clsT, clsScale) = Output(graph, cls);
             var (boxT, boxScale) = Output(graph, box);
             var cs = clsT.Format.Storage;
@@ -100,16 +118,15 @@ public static class DetectionTablesBuilder
             if (sizes is not null)
             {
                 anchorPairs = new int[2 * anchors];
-                int a = 0;
-                foreach (int r in o.AnchorRatiosPermille)
+                int nr = o.AnchorRatiosPermille.Count, nc = o.AnchorScalesPermille.Count;
+                for (int a = 0; a < anchors; a++)
                 {
-                    foreach (int c in o.AnchorScalesPermille)
-                    {
-                        double side = sizes[li] * c / 1000.0, ratio = Math.Sqrt(r / 1000.0);
-                        anchorPairs[2 * a] = (int)Math.Round(side / ratio * DetectionFixedPoint.OnePixel);
-                        anchorPairs[2 * a + 1] = (int)Math.Round(side * ratio * DetectionFixedPoint.OnePixel);
-                        a++;
-                    }
+                    // ratios outer (torchvision) or scales outer (detectron2)
+                    int r = o.AnchorRatiosPermille[o.AnchorScalesOuter ? a % nr : a / nc];
+                    int c = o.AnchorScalesOuter ? a / nr : a % nc;
+                    double side = sizes[li] * (o.AnchorScales is { } exact ? exact[c] : o.AnchorScalesPermille[c] / 1000.0), ratio = Math.Sqrt(r / 1000.0);
+                    anchorPairs[2 * a] = (int)Math.Round(side / ratio * DetectionFixedPoint.OnePixel);
+                    anchorPairs[2 * a + 1] = (int)Math.Round(side * ratio * DetectionFixedPoint.OnePixel);
                 }
             }
             levels.Add(new DetectionLevel
@@ -237,6 +254,21 @@ public static class DetectionTablesBuilder
             throw new OnnxImportException($"output {index} ('{t.Name}'): {t.Format} with scale {scale}; detection heads must be uint8 / int8 (int16 for class probabilities) with a positive scale.");
         }
         return (t, scale);
+    }
+
+    private static int Given(ModelGraph g, int index, int cells, int channels, string role, int stride, HashSet<int> used)
+    {
+        if (index < 0 || index >= g.Outputs.Count || used.Contains(index))
+        {
+            throw new OnnxImportException($"stride {stride}: the {role} output index {index} is {(index >= 0 && index < g.Outputs.Count ? "used twice" : $"not one of the graph's {g.Outputs.Count} outputs")}.");
+        }
+        var t = g.Tensors[g.Outputs[index]];
+        if (t.Channels != channels || (long)t.Height * t.Width != cells)
+        {
+            throw new OnnxImportException($"stride {stride}: output {index} ('{t.Name}') is {t.Height}x{t.Width}x{t.Channels}; the {role} need {cells} cells x {channels} channels.");
+        }
+        used.Add(index);
+        return index;
     }
 
     private static int Find(ModelGraph g, int cells, int channels, string role, int stride, HashSet<int> used)
