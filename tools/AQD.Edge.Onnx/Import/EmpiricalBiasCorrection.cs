@@ -26,16 +26,17 @@ public enum BiasCorrection
 /// Empirical bias correction, done sequentially (Nagel et al. 2019, "Data-Free Quantization through Weight
 /// Equalization and Bias Correction", section 4.2, empirical form; as in AIMET): the integer model's conv outputs
 /// are biased relative to the float model's (weight rounding, the 8-bit rounding of every activation before,
-/// the asymmetric LeakyReLU), and the bias compounds through the network. For every conv, on the calibration
-/// images, target[c] = mean over pixels and images of the float model's output channel c (ONNX Runtime), measured[c]
-/// = the same mean of the integer engine's dequantized output; the conv's bias moves by target - measured, in
-/// the conv's pre-activation units: both sides are taken through the inverse of a fused LeakyReLU (x / alpha
-/// below 0; an invertible map, so the correction is a shift of the accumulator), and the float side is first
-/// clamped to the output tensor's quantized range (a correction must not chase values the 8-bit tensor cannot
-/// hold, e.g. class logits below the Sigmoid input floor). "Sequential": a conv is measured only once every conv
-/// it depends on is corrected (the convs are processed in waves of equal conv depth; each wave packs and runs
-/// the integer model once), so each correction removes the bias that remains given the corrections upstream and
-/// the upstream drift is not corrected twice (a single global pass over-corrects: measured on ResNet-18 M4F8L8).
+/// clamping), and the bias compounds through the network. For every conv, on the calibration images,
+/// target[c] = mean over pixels and images of the float model's output channel c (ONNX Runtime), clamped to the
+/// output tensor's quantized range (a correction must not chase values the 8-bit tensor cannot hold, e.g. class
+/// logits below the Sigmoid input floor); measured[c] = the same mean of the integer engine's dequantized
+/// output. The conv's bias (before its fused activation) moves by (target - measured) / slope[c], slope[c] = the
+/// channel's mean activation slope in the float model: p + alpha (1 - p) with p the share of outputs &gt;= 0
+/// (alpha: LeakyReLU's, 0 for ReLU, 1 without activation), at least <see cref="MinSlope"/>. "Sequential": a conv is
+/// measured only once every conv it depends on is corrected: the convs are processed in waves of equal conv depth
+/// (<see cref="Waves"/>); each wave packs the blob with the corrections so far and runs the engine on the images up
+/// to that wave's last step, so each correction removes the bias that remains given the corrections upstream (a
+/// single global pass corrects upstream drift twice).
 /// </summary>
 public static class EmpiricalBiasCorrection
 {
@@ -74,7 +75,7 @@ public static class EmpiricalBiasCorrection
     }
 
     /// <summary>The convs grouped by conv depth (1 + the largest depth of the convs it reads through other ops), in order.</summary>
-    internal static List<List<FloatLayer>> Waves(FloatOnnxGraph graph)
+    public static List<List<FloatLayer>> Waves(FloatOnnxGraph graph)
     {
         var producer = graph.Layers.ToDictionary(l => l.Output);
         var depth = new Dictionary<string, int>();   // tensor -> conv depth of its value

@@ -71,6 +71,10 @@ public static class FloatOnnxPacker
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(options);
         var policy = BitPolicy.Parse(options.Bits);
+        if (options.BiasCorrection == BiasCorrection.Empirical && !policy.IsInt8)
+        {
+            throw new OnnxImportException($"empirical bias correction is for 8-bit policies; the bit policy is {policy} (low-bit weights get the analytic correction).");
+        }
         var graph = FloatOnnxGraph.Parse(onnx, options.Pack.SourceFileName);
         var (c, _, _) = Calibrator.InputShape(graph);
         var norm = options.Normalization ?? InputNormalization.Identity(c);
@@ -95,10 +99,6 @@ public static class FloatOnnxPacker
         if (options.BiasCorrection == BiasCorrection.None)
         {
             return Emit(onnx, options, policy, graph, norm, stats, ranges, quant, null);
-        }
-        if (!policy.IsInt8)
-        {
-            throw new OnnxImportException($"empirical bias correction is for 8-bit policies; the bit policy is {policy} (low-bit weights get the analytic correction).");
         }
         var offsets = EmpiricalBiasCorrection.Compute(graph, options.Images, options.Normalization ?? InputNormalization.Identity(c), norm, quant,
             OutputNames(graph), o => Emit(onnx, options, policy, graph, norm, stats, ranges, quant, o).Packed.Blob, options.BiasCorrectionProgress);
