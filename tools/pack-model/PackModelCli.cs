@@ -75,6 +75,8 @@ public static class PackModelCli
         var calibrate = new Option<DirectoryInfo?>("--calibrate") { Description = "Float model: folder of calibration photos (jpg/png/bmp); the model is run with ONNX Runtime on them and quantized to int8." };
         var method = new Option<string>("--calibrate-method") { Description = "Range choice: minmax, percentile (of |x|, see --percentile), or mse (per-tensor clip minimizing the quantization MSE over the histogram).", DefaultValueFactory = _ => "minmax" };
         method.AcceptOnlyFromAmong("minmax", "percentile", "mse");
+        var biasCorrection = new Option<string>("--bias-correction") { Description = "Conv biases: none, or empirical (sequential empirical bias correction on the calibration images, 8-bit policies).", DefaultValueFactory = _ => "none" };
+        biasCorrection.AcceptOnlyFromAmong("none", "empirical");
         var percentile = new Option<double>("--percentile") { Description = "Percentile for --calibrate-method percentile.", DefaultValueFactory = _ => 99.99 };
         var mean = new Option<string?>("--mean") { Description = "Per-channel mean in 8-bit levels, e.g. 123.675,116.28,103.53 (network input = (pixel - mean) / std; default 0)." };
         var std = new Option<string?>("--std") { Description = "Per-channel std in 8-bit levels, e.g. 58.395,57.12,57.375 (default 1)." };
@@ -91,7 +93,7 @@ public static class PackModelCli
         var maxDetections = new Option<int?>("--max-detections") { Description = "Detector: boxes kept after NMS (e.g. 100)." };
         var cmd = new Command("pack", "Pack an ONNX model into a model blob: an already-quantized one (QLinearConv, or QDQ: DequantizeLinear -> Conv -> [Relu] -> QuantizeLinear, MaxPool, GlobalAveragePool, Add), or a float one with --calibrate (per-channel Sub/Mul input normalization, Conv+BN+Relu/Clip, zero Pad, Add, MaxPool, GlobalAveragePool / global AveragePool, Concat, Resize nearest 2x, Flatten/Reshape of the feature vector).")
         {
-            model, outOption, name, labels, calibrate, method, percentile, mean, std, bgr, limit, bits, sigmoidBits,
+            model, outOption, name, labels, calibrate, method, biasCorrection, percentile, mean, std, bgr, limit, bits, sigmoidBits,
             detector, strides, regMax, scoreThreshold, iouThreshold, maxDetections,
         };
         cmd.SetAction(parse =>
@@ -151,6 +153,8 @@ public static class PackModelCli
                         Bits = parse.GetValue(bits)!,
                         SigmoidBits = parse.GetValue(sigmoidBits),
                         Progress = (i, n, file) => error.Write($"\rcalibrating {i}/{n} {file}".PadRight(60) + (i == n ? "\n" : "")),
+                        BiasCorrection = parse.GetValue(biasCorrection) == "empirical" ? BiasCorrection.Empirical : BiasCorrection.None,
+                        BiasCorrectionProgress = (i, n) => error.Write($"\rbias correction {i}/{n}".PadRight(60) + (i == n ? "\n" : "")),
                     }).Packed;
                 }
                 else

@@ -6,7 +6,7 @@ namespace AQD.Edge.Tools.Tests.NanoDet;
 
 /// <summary>
 /// Packs the real NanoDet-g-416 (tests/data/models/nanodet-g-416) once per test class through the
-/// pack-model CLI, int8, calibrated (minmax) on the seven repository photos (copied into one folder),
+/// pack-model CLI, int8, calibrated (mse ranges, empirical bias correction) on the seven repository photos (copied into one folder),
 /// with NanoDet's preprocessing (BGR, mean/std folded into the blob input's quantization), twice:
 /// <see cref="Demo"/> as tools/pack-model/examples/pack-nanodet.sh packs the device blob (default int16
 /// 1/32768 class scores, detector metadata, DETC decode tables) and <see cref="Coarse"/> with uint8 1/256
@@ -48,7 +48,8 @@ public sealed class NanoDetFixture : IDisposable
     {
         string path = System.IO.Path.Combine(dir.FullName, file);
         var (code, stdout, stderr) = PackModelCliRunner.Run(["pack", OnnxPath, "-o", path, "--calibrate", ImagesFolder,
-            "--bgr", "--mean", Mean, "--std", Std, .. extra]);
+            "--bgr", "--mean", Mean, "--std", Std,
+            "--calibrate-method", "mse", "--bias-correction", "empirical", .. extra]);
         if (code != 0)
         {
             return new Packed(path, code, stdout + stderr, [], null);

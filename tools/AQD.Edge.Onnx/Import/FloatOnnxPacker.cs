@@ -39,6 +39,15 @@ public sealed record FloatPackOptions
 
     /// <summary>Called before each calibration image: (index from 1, count, file name).</summary>
     public Action<int, int, string>? Progress { get; init; }
+
+    /// <summary>
+    /// Conv bias setting: <see cref="BiasCorrection.Empirical"/> moves each conv's bias by its output's per-channel mean
+    /// error on <see cref="Images"/>, sequentially (<see cref="EmpiricalBiasCorrection"/>; 8-bit policies only).
+    /// </summary>
+    public BiasCorrection BiasCorrection { get; init; } = BiasCorrection.None;
+
+    /// <summary>Called before each bias-correction wave: (wave from 1, waves).</summary>
+    public Action<int, int>? BiasCorrectionProgress { get; init; }
 }
 
 /// <summary>The blob plus what calibration decided; <c>Input</c> is the blob's normalization (including an in-graph one).</summary>
@@ -62,6 +71,10 @@ public static class FloatOnnxPacker
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(options);
         var policy = BitPolicy.Parse(options.Bits);
+        if (options.BiasCorrection == BiasCorrection.Empirical && !policy.IsInt8)
+        {
+            throw new OnnxImportException($"empirical bias correction is for 8-bit policies; the bit policy is {policy} (low-bit weights get the analytic correction).");
+        }
         var graph = FloatOnnxGraph.Parse(onnx, options.Pack.SourceFileName);
         var (c, _, _) = Calibrator.InputShape(graph);
         var norm = options.Normalization ?? InputNormalization.Identity(c);
@@ -83,6 +96,20 @@ public static class FloatOnnxPacker
             }
         }
         var quant = ChooseQuantization(graph, ranges, norm, QuantizedGraphEmitter.SigmoidOutput(options.SigmoidBits));
+        if (options.BiasCorrection == BiasCorrection.None)
+        {
+            return Emit(onnx, options, policy, graph, norm, stats, ranges, quant, null);
+        }
+        var offsets = EmpiricalBiasCorrection.Compute(graph, options.Images, options.Normalization ?? InputNormalization.Identity(c), norm, quant,
+            OutputNames(graph), o => Emit(onnx, options, policy, graph, norm, stats, ranges, quant, o).Packed.Blob, options.BiasCorrectionProgress);
+        return Emit(onnx, options, policy, graph, norm, stats, ranges, quant, offsets);
+    }
+
+    /// <summary>Emits the blob from the calibrated quantization; <paramref name="biasOffsets"/>: float offsets added to conv biases (per conv output).</summary>
+    private static FloatPackResult Emit(byte[] onnx, FloatPackOptions options, BitPolicy policy, FloatOnnxGraph graph, InputNormalization norm,
+        Dictionary<string, TensorStatistics> stats, Dictionary<string, TensorRange> ranges, Dictionary<string, (float Scale, ActivationFormat Format)> quant,
+        IReadOnlyDictionary<string, double[]>? biasOffsets)
+    {
         var plan = new LowBitPlan(graph, policy, stats, ranges);
         var lowInputs = new Dictionary<(string, int), QTensor>();
         var weightFormats = new List<string>();
@@ -118,7 +145,7 @@ public static class FloatOnnxPacker
                             }
                             x = low;
                         }
-                        weightFormats.Add(EmitConv(emit, l, x, plan.WeightBits(l), ys, yf, stats.GetValueOrDefault(l.Inputs[0])));
+                        weightFormats.Add(EmitConv(emit, l, x, plan.WeightBits(l), ys, yf, stats.GetValueOrDefault(l.Inputs[0]), biasOffsets?.GetValueOrDefault(l.Output)));
                         break;
                     }
                     case FloatLayerKind.Add:
@@ -185,6 +212,10 @@ public static class FloatOnnxPacker
             $"calibrated on {options.Images.Count} image(s), {options.Method}{(options.Method == CalibrationMethod.Percentile ? $" {options.Percentile}" : "")}; " +
             $"input '{graph.Input.Name}' quantized with scale {norm.Scale}, zero point {norm.ZeroPoint}.",
         };
+        if (biasOffsets is not null)
+        {
+            notes.Add($"empirical bias correction (sequential, {EmpiricalBiasCorrection.Waves(graph).Count} waves) of {biasOffsets.Count} conv(s) on the calibration images.");
+        }
         if (!policy.IsInt8)
         {
             notes.Add($"bit policy {policy}: conv weights {string.Join(", ", weightFormats.GroupBy(f => f).Select(g => $"{g.Count()} x {g.Key}"))}; " +
@@ -213,7 +244,8 @@ public static class FloatOnnxPacker
     /// b'[o] = b[o] - sum over (i, ky, kx) of (s[o] q - w)[o, i, ky, kx] * mean[g * Cg + i] (the expected
     /// output shift the weight rounding causes; padding ignored).
     /// </summary>
-    private static string EmitConv(QuantizedGraphEmitter emit, FloatLayer l, QTensor x, int bits, float ys, ActivationFormat yf, TensorStatistics? input)
+    private static string EmitConv(QuantizedGraphEmitter emit, FloatLayer l, QTensor x, int bits, float ys, ActivationFormat yf, TensorStatistics? input,
+        double[]? biasOffset)
     {
         var cv = l.Conv!;
         int per = cv.Cg * cv.Kh * cv.Kw, groups = x.Channels / cv.Cg, mPerGroup = cv.M / Math.Max(1, groups);
@@ -227,7 +259,7 @@ public static class FloatOnnxPacker
         bool correct = bits < 8 && inputMeans is not null && inputMeans.Length == x.Channels;
         for (int o = 0; o < cv.M; o++)
         {
-            double fb = cv.Bias[o];
+            double fb = cv.Bias[o] + (biasOffset?[o] ?? 0);
             if (correct)
             {
                 int c0 = o / mPerGroup * cv.Cg;
