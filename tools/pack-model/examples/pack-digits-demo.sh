@@ -26,7 +26,7 @@ pack_model() { dotnet run --project "$root/tools/pack-model" -c Release -- "$@";
 
 mkdir -p "$(dirname "$out")"
 pack_model pack-aqd "$run/qat.pth" --policy "$run/policy.json" --labels "$root/app/models/digits.names" --name "$name" -o "$out"
-pack_model inspect "$out" | sed -n '1,40p'
+pack_model inspect "$out" | grep -v " WGHT "
 echo "checkpoint sha256: $(sha256sum "$run/qat.pth" | cut -d' ' -f1)"
 if [ -f "$run/metrics.json" ]; then
     echo "metrics.json engineAp.AP: $(tr -d '\n ' < "$run/metrics.json" | sed -n 's/.*"engineAp":{"AP":\([0-9.]*\).*/\1/p')"
