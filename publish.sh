@@ -6,7 +6,7 @@
 #   bash publish.sh --tests              only the arm64 kernel test executable
 #
 # aqd-edge (app/AQD.Edge.Worker): NativeAOT single-file binary, cross-compiled from x86-64, into
-# dist/<rid>/ with the model blob (models/), a sample appsettings.json and the systemd unit
+# dist/<rid>/ with the model blobs (models/: NanoDet int8 and the AQD digit demo blobs), a sample appsettings.json and the systemd unit
 # (aqd-edge.service); prints the sizes. linux-arm64 (Raspberry Pi 4/5, Jetson) checks for dot-product
 # support at run time, so one binary serves Cortex-A72 and A76; linux-x64 targets x86-64-v3 (AVX2).
 # Needs clang, lld and (arm64) gcc-aarch64-linux-gnu + libc6-dev-arm64-cross (tests/run-all.sh installs them).
@@ -45,6 +45,7 @@ publish_worker() { # rid
     cp "$obj/aqd-edge" "$obj/appsettings.json" "$dist/"
     cp hardware/systemd/aqd-edge.service "$dist/"
     if [ -f "$MODEL" ]; then cp "$MODEL" "$dist/models/"; else echo "    note: $MODEL missing; dist/$rid has no model" >&2; fi
+    cp app/models/aqd-*-digits-m*.aqd "$dist/models/" 2>/dev/null || true # trained low-bit digit demo blobs (app/models/README.md)
     (cd "$dist" && find . -type f -printf '%s %p\n' | sort -k2 | awk '{ printf "    %10.1f KB  %s\n", $1 / 1024, substr($2, 3) }')
 }
 

@@ -6,11 +6,14 @@ namespace AQD.Edge.Worker.Tests.Support;
 /// The bundled trained digit detectors (app/models/aqd-fcos-digits-m{4,2}.aqd) and their demo images
 /// (app/demo/digits: digit scenes of the test split with a COCO ground-truth JSON), and the match of
 /// detect's JSON output against that ground truth: a ground-truth digit is found when an unused
-/// detection of the same class at or above the score threshold overlaps it with IoU &gt;= 0.5
-/// (detections taken in descending score order per image, each matched to the best-IoU free digit).
+/// printed detection of the same class overlaps it with IoU &gt;= 0.5 (detections taken in descending
+/// score order per image, each matched to the best-IoU free digit; the others are false positives).
 /// </summary>
 internal static class DigitDemo
 {
+    /// <summary>The demo's detector threshold (app/models/README.md, "Digit models: thresholds and demo").</summary>
+    public const int ScoreThresholdPermille = 400;
+
     public static string Images => Path.Combine(TestPaths.RepoRoot, "app", "demo", "digits");
     public static string GroundTruth => Path.Combine(Images, "ground-truth.json");
     public static string Model(int bits) => Path.Combine(TestPaths.RepoRoot, "app", "models", $"aqd-fcos-digits-m{bits}.aqd");
@@ -38,7 +41,7 @@ internal static class DigitDemo
     }
 
     /// <summary>Matches detect's JSON (an array of image documents) against the ground truth.</summary>
-    public static Match Evaluate(string detectJson, Dictionary<string, List<Box>> truth, double minScore)
+    public static Match Evaluate(string detectJson, Dictionary<string, List<Box>> truth)
     {
         using var doc = JsonDocument.Parse(detectJson);
         int found = 0, falsePositives = 0, images = 0;
@@ -50,7 +53,7 @@ internal static class DigitDemo
             var dets = image.GetProperty("detections").EnumerateArray()
                 .Select(d => (Score: d.GetProperty("score").GetDouble(), Class: d.GetProperty("classId").GetInt32(),
                     Box: d.GetProperty("box").EnumerateArray().Select(v => (double)v.GetInt32()).ToArray()))
-                .Where(d => d.Score >= minScore).OrderByDescending(d => d.Score);
+                .OrderByDescending(d => d.Score);
             foreach (var d in dets)
             {
                 int best = -1;
