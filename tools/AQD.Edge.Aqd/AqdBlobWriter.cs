@@ -23,11 +23,17 @@ public static class AqdBlobWriter
 
     /// <summary>
     /// The blob of a lowered network. Blob choices that do not change the network may replace the options':
-    /// <paramref name="labels"/> (one per class) and <paramref name="resize"/> ("stretch" / "letterbox").
+    /// <paramref name="labels"/> (one per class), <paramref name="resize"/> ("stretch" / "letterbox") and
+    /// the detector's default <paramref name="scoreThresholdPermille"/> (metadata and DETC; null: 50, AQD's
+    /// FCOS/RetinaNet evaluation threshold on the class probability).
     /// </summary>
-    public static byte[] Write(AqdNetwork net, string? name = null, IReadOnlyList<string>? labels = null, string? resize = null)
+    public static byte[] Write(AqdNetwork net, string? name = null, IReadOnlyList<string>? labels = null, string? resize = null, int? scoreThresholdPermille = null)
     {
         ArgumentNullException.ThrowIfNull(net);
+        if (scoreThresholdPermille is < 0 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(scoreThresholdPermille), scoreThresholdPermille, "the score threshold must be in 0..1000 per mille.");
+        }
         if (!net.Lowered)
         {
             throw new InvalidOperationException("the network must be lowered first.");
@@ -92,8 +98,13 @@ public static class AqdBlobWriter
             }
         }
         gb.Finish();
-        writer.AddMetadata(Metadata(o, net.Source, name));
-        return DetectionTablesBuilder.AddTo(writer.ToArray(), name ?? o.ModelName, DetectionOptions(net));
+        writer.AddMetadata(Metadata(o, net.Source, name, scoreThresholdPermille));
+        var detection = DetectionOptions(net);
+        if (scoreThresholdPermille is { } threshold)
+        {
+            detection = detection with { ScoreThresholdPermille = threshold };
+        }
+        return DetectionTablesBuilder.AddTo(writer.ToArray(), name ?? o.ModelName, detection);
     }
 
     /// <summary>
@@ -123,7 +134,7 @@ public static class AqdBlobWriter
     /// <summary>Add input multiplier for a scale ratio 2^e: (x &lt;&lt; 14) * 2^30 &gt;&gt; (44 - e) = x * 2^e exactly.</summary>
     private static ChannelRequant PowerOfTwo(int e) => new(One, 30 + AddLeftShift - e);
 
-    internal static ModelMetadata Metadata(AqdModelOptions o, AqdSourceInfo? source, string? name)
+    internal static ModelMetadata Metadata(AqdModelOptions o, AqdSourceInfo? source, string? name, int? scoreThresholdPermille = null)
     {
         bool fcos = o.Family == AqdFamily.Fcos;
         string config = o.ToString();
@@ -149,7 +160,7 @@ public static class AqdBlobWriter
                 Family = fcos ? "fcos" : "retinanet",
                 NumClasses = o.NumClasses,
                 Strides = AqdModelOptions.Strides,
-                ScoreThresholdPermille = 50,
+                ScoreThresholdPermille = scoreThresholdPermille ?? 50,
                 IouThresholdPermille = fcos ? 600 : 500,
                 MaxDetections = 100,
                 AnchorSizes = fcos ? null : [32, 64, 128, 256, 512],

@@ -5,8 +5,9 @@ namespace AQD.Edge.Worker.Tests.Cli;
 
 /// <summary>
 /// The bundled trained low-bit digit detectors (AQD FCOS-R18 M4F8L8 and M2F8L8, app/models/README.md)
-/// through <c>aqd-edge detect --Detector:ScoreThresholdPermille=400</c> (the demo setting: for FCOS the
-/// threshold applies to the class probability; the printed score is that times centerness) on the 8
+/// through <c>aqd-edge detect</c> with the blobs' own score threshold (400 ‰, packed in by
+/// pack-digits-demo.sh; for FCOS it applies to the class probability, the printed score is that times
+/// centerness: app/models/README.md) on the 8
 /// bundled demo scenes (23 digits, app/demo/digits): every printed detection counts, and they must find
 /// enough ground-truth digits with the right label at IoU &gt;= 0.5, with few false positives (duplicates
 /// count as false). Measured with the committed blobs: 4-bit 9/23 found, 4 false positives; 2-bit 10/23,
@@ -22,7 +23,7 @@ public sealed class DigitDemoDetectTests
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = WorkerCli.Run(["detect", $"--Detector:Model={DigitDemo.Model(bits)}", $"--Detector:ScoreThresholdPermille={DigitDemo.ScoreThresholdPermille}", "--Detector:Threads=1", DigitDemo.Images], output, error);
+        int code = WorkerCli.Run(["detect", $"--Detector:Model={DigitDemo.Model(bits)}", "--Detector:Threads=1", DigitDemo.Images], output, error);
         Assert.True(code == WorkerCli.Ok, error.ToString());
 
         var match = DigitDemo.Evaluate(output.ToString(), DigitDemo.ReadGroundTruth());

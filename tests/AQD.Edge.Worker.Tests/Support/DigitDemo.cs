@@ -11,9 +11,6 @@ namespace AQD.Edge.Worker.Tests.Support;
 /// </summary>
 internal static class DigitDemo
 {
-    /// <summary>The demo's detector threshold (app/models/README.md, "Digit models: thresholds and demo").</summary>
-    public const int ScoreThresholdPermille = 400;
-
     public static string Images => Path.Combine(TestPaths.RepoRoot, "app", "demo", "digits");
     public static string GroundTruth => Path.Combine(Images, "ground-truth.json");
     public static string Model(int bits) => Path.Combine(TestPaths.RepoRoot, "app", "models", $"aqd-fcos-digits-m{bits}.aqd");

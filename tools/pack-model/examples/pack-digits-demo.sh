@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs a trained AQD digit detector (an aqd-train run folder: qat.pth + policy.json, tools/train/README.md)
-# into a demo blob with the digit labels "0".."9" (app/models/digits.names) and the DETC decode tables,
-# then validates it with `inspect`. Run from anywhere: paths are relative to the repository root.
+# into a demo blob with the digit labels "0".."9" (app/models/digits.names), the DETC decode tables and the
+# demo's score threshold 400 per mille (measured on app/demo/digits: app/models/README.md), then validates
+# it with `inspect`. Run from anywhere: paths are relative to the repository root.
 #
 #   bash tools/pack-model/examples/pack-digits-demo.sh RUN_DIR [output.aqd]
 #
@@ -25,7 +26,8 @@ out="${2:-$root/app/models/$name.aqd}"
 pack_model() { dotnet run --project "$root/tools/pack-model" -c Release -- "$@"; }
 
 mkdir -p "$(dirname "$out")"
-pack_model pack-aqd "$run/qat.pth" --policy "$run/policy.json" --labels "$root/app/models/digits.names" --name "$name" -o "$out"
+pack_model pack-aqd "$run/qat.pth" --policy "$run/policy.json" --labels "$root/app/models/digits.names" --name "$name" \
+    --score-threshold 400 -o "$out"
 pack_model inspect "$out" | grep -v " WGHT "
 echo "checkpoint sha256: $(sha256sum "$run/qat.pth" | cut -d' ' -f1)"
 if [ -f "$run/metrics.json" ]; then
