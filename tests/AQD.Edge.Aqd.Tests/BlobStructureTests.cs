@@ -48,4 +48,23 @@ public sealed class BlobStructureTests
         Assert.Equal(9 * net.Options.NumClasses, net.Outputs[0].Tensor.Channels);
         Assert.Equal(9 * 4, net.Outputs[1].Tensor.Channels);
     }
+
+    [Fact]
+    public void ScoreThresholdGoesToMetadataAndDecodeTables()
+    {
+        var net = BitExactnessTests.Build(AqdFamily.Fcos, 4);
+        var standard = BlobReader.Open(AqdBlobWriter.Write(net), "fcos");
+        Assert.Equal(50, standard.Metadata.Detector.ScoreThresholdPermille);
+        Assert.Equal(50, standard.Detection!.ScoreThresholdPermille);
+
+        var raised = BlobReader.Open(AqdBlobWriter.Write(net, scoreThresholdPermille: 400), "fcos-400");
+        Assert.Equal(400, raised.Metadata.Detector.ScoreThresholdPermille);
+        Assert.Equal(400, raised.Detection!.ScoreThresholdPermille);
+        // the per-level raw class thresholds follow: a higher probability needs a higher logit code
+        for (int l = 0; l < raised.Detection.Levels.Count; l++)
+        {
+            Assert.True(raised.Detection.Levels[l].ClassThreshold > standard.Detection.Levels[l].ClassThreshold, $"level {l}");
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => AqdBlobWriter.Write(net, scoreThresholdPermille: 1001));
+    }
 }
