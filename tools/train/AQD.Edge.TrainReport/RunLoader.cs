@@ -17,6 +17,10 @@ public static class RunLoader
     {
         string metrics, name;
         string? blob = null;
+        if (!Directory.Exists(path) && !File.Exists(path))
+        {
+            throw new ReportInputException($"{path}: no such run folder or metrics file.");
+        }
         if (Directory.Exists(path))
         {
             metrics = Path.Combine(path, MetricsFile);
