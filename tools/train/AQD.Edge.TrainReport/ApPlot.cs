@@ -6,7 +6,7 @@ namespace AQD.Edge.TrainReport;
 /// PNG plot (ScottPlot 5): COCO AP x100 against bit width (float, 4, 3, 2 on a categorical axis) per
 /// family, a solid line through the multi-level BN models (float model, then the integer engine's AP of
 /// each packed model) and, dashed with open markers, the shared-BN float model and its 2-bit point.
-/// Uses the later run of duplicated (family, bits, head BN) keys, like the goals.
+/// Of runs with the same (family, bits, head BN) it plots the one whose name sorts last, like the goals.
 /// </summary>
 public static class ApPlot
 {
@@ -77,6 +77,7 @@ public static class ApPlot
         plot.Axes.Bottom.TickGenerator = ticks;
         plot.Axes.SetLimitsX(-0.4, X(2, has8) + 0.4);
         plot.Axes.SetLimitsY(0, Math.Max(5, Math.Ceiling(yMax / 5 + 0.6) * 5));
+        plot.Font.Set(Fonts.Sans);
         plot.Title(title);
         plot.XLabel("precision (b-bit middle layers, 8-bit first / last layers)");
         plot.YLabel("COCO AP x100 (val; integer engine for b-bit)");

@@ -5,8 +5,9 @@ namespace AQD.Edge.TrainReport;
 
 /// <summary>
 /// Turns run metrics into the results table (a float row per float model, a row per QAT run), the
-/// goals of issue #7 and the markdown. When two runs have the same family, bit width and head BN kind,
-/// the table lists both and the goals and the plot use the later one on the command line.
+/// goals of issue #7 and the markdown. Runs are taken in name order (ordinal), whatever the command-line
+/// order; when two runs have the same family, bit width and head BN kind, the table lists both and the
+/// goals, the latency baseline and the plot use the one whose name sorts last (name reruns NAME-v2, NAME-v3).
 /// </summary>
 public sealed class ResultsTable
 {
@@ -22,7 +23,10 @@ public sealed class ResultsTable
     public IReadOnlyList<GoalStatus> Goals { get; }
     public IReadOnlyList<LatencyBaseline> LatencyBaselines { get; }
 
-    /// <param name="runs">Runs in command-line order.</param>
+    /// <summary>Sum of the float-training and QAT phase seconds of the runs (evaluation and packing not included).</summary>
+    public (double FloatSeconds, double QatSeconds) TrainingSeconds { get; }
+
+    /// <param name="runs">The runs (any order).</param>
     /// <param name="latencyMs">Median single-thread engine latency per run name (runs without a blob absent); null: not measured.</param>
     public ResultsTable(IReadOnlyList<TrainRun> runs, IReadOnlyDictionary<string, double>? latencyMs = null)
     {
@@ -31,6 +35,7 @@ public sealed class ResultsTable
         {
             throw new ArgumentException("no runs given.", nameof(runs));
         }
+        runs = [.. runs.OrderBy(r => r.Name, StringComparer.Ordinal)];
         var dup = runs.GroupBy(r => r.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null)
         {
@@ -41,9 +46,8 @@ public sealed class ResultsTable
         {
             foreach (var fam in runs.Select(r => r.Family).Distinct())
             {
-                var b = runs.Where(r => r.Family == fam && !r.SharedHeadBn && latencyMs.ContainsKey(r.Name))
-                    .OrderByDescending(r => r.Bits).FirstOrDefault()
-                    ?? runs.Where(r => r.Family == fam && latencyMs.ContainsKey(r.Name)).OrderByDescending(r => r.Bits).FirstOrDefault();
+                var measured = Latest(runs).Where(r => r.Family == fam && latencyMs.ContainsKey(r.Name)).ToList();
+                var b = measured.Where(r => !r.SharedHeadBn).MaxBy(r => r.Bits) ?? measured.MaxBy(r => r.Bits);
                 if (b is not null)
                 {
                     baselines.Add(new LatencyBaseline(fam, b.Name, b.Bits, latencyMs[b.Name]));
@@ -51,6 +55,7 @@ public sealed class ResultsTable
             }
         }
         LatencyBaselines = baselines;
+        TrainingSeconds = (runs.Sum(r => r.FloatSeconds), runs.Sum(r => r.QatSeconds));
 
         var rows = new List<ResultRow>();
         foreach (var group in runs.GroupBy(r => r.FloatKey))
@@ -87,9 +92,9 @@ public sealed class ResultsTable
         Goals = EvaluateGoals(runs);
     }
 
-    /// <summary>The later run of each (family, bits, head BN) key: what the goals and the plot use.</summary>
+    /// <summary>Per (family, bits, head BN) key the run whose name sorts last: what the goals, the latency baseline and the plot use.</summary>
     public static IReadOnlyList<TrainRun> Latest(IReadOnlyList<TrainRun> runs)
-        => [.. runs.Select((r, i) => (r, i)).GroupBy(x => (x.r.Family, x.r.Bits, x.r.SharedHeadBn)).Select(g => g.Last().r)];
+        => [.. runs.OrderBy(r => r.Name, StringComparer.Ordinal).GroupBy(r => (r.Family, r.Bits, r.SharedHeadBn)).Select(g => g.Last())];
 
     private static List<GoalStatus> EvaluateGoals(IReadOnlyList<TrainRun> runs)
     {
@@ -157,6 +162,8 @@ public sealed class ResultsTable
         {
             sb.AppendLine("Latency: not measured (no model.aqd in the run folders, or --no-latency).");
         }
+        sb.AppendLine(string.Create(Inv,
+            $"Training time of these {Rows.Count(r => r.Bits is not null)} runs (metrics' phase seconds, evaluation not included): float {TrainingSeconds.FloatSeconds / 60:0} min, QAT {TrainingSeconds.QatSeconds / 60:0} min."));
         sb.AppendLine();
         sb.AppendLine("| family | goal | figures | status |");
         sb.AppendLine("| --- | --- | --- | --- |");
