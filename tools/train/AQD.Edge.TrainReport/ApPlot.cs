@@ -23,8 +23,11 @@ public static class ApPlot
         int b => (has8 ? 1 : 0) + Array.IndexOf(BitAxis, b),
     };
 
-    public static void Write(string path, IReadOnlyList<TrainRun> runs, string title, int width = DefaultWidth, int height = DefaultHeight)
+    /// <param name="title">null: "AQD detectors on SxS MNIST digit scenes: AP vs bit width" (S of the runs).</param>
+    public static void Write(string path, IReadOnlyList<TrainRun> runs, string? title, int width = DefaultWidth, int height = DefaultHeight)
     {
+        var sizes = runs.Select(r => r.ImageSize).Distinct().Order().ToList();
+        title ??= $"AQD detectors on {string.Join(" / ", sizes.Select(s => $"{s}x{s}"))} MNIST digit scenes: AP vs bit width";
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 200);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 150);
         var latest = ResultsTable.Latest(runs);

@@ -7,7 +7,7 @@ return ReportCli.Run(args, Console.Out, Console.Error);
 internal static class ReportCli
 {
     private const string Usage = """
-        usage: aqd-train-report [--md FILE] [--png FILE] [--title TEXT] [--warmup 3] [--repetitions 15] [--no-latency] RUN...
+        usage: aqd-train-report [--md FILE] [--png FILE] [--title TEXT (default from the runs' image size)] [--warmup 3] [--repetitions 15] [--no-latency] RUN...
           RUN: an aqd-train run folder (metrics.json, model.aqd) or a metrics JSON file (NAME.json or DIR/metrics.json).
           Writes the results table and the goals as markdown (--md, else standard output) and the plot (--png).
           Latency: median single-thread InferenceEngine run of each model.aqd, as a ratio to the family's
@@ -23,7 +23,7 @@ internal static class ReportCli
             stderr.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
-        string? md = null, png = null, title = "AQD detectors on 128x128 MNIST digit scenes: AP vs bit width";
+        string? md = null, png = null, title = null;
         int warmup = 3, repetitions = 15;
         bool latency = true;
         var runs = new List<string>();

@@ -9,7 +9,8 @@
 #
 # Environment: OUT (artifacts/train-runs/curve), FAMILIES ("fcos retinanet"), FLOAT_ITERS (2000),
 # QAT_ITERS (900), THREADS (1 torch thread: two multi-threaded runtimes on a shared 2-core machine collapse),
-# COMMON (extra aqd-train options for every run). A run whose metrics.json exists is skipped (rerun = resume).
+# COMMON (model / data options for every run), TRAIN (an aqd-train executable already built: skips the
+# trainer build). A run whose metrics.json exists is skipped (rerun = resume).
 # Time on this machine (2 shared cores, 1 thread): ~15 min float + ~6 min QAT + ~1 min evaluation per run,
 # about 1 h per family (docs/training.md).
 set -euo pipefail
@@ -27,11 +28,12 @@ done
 for f in $FAMILIES; do
     [[ $f == fcos || $f == retinanet ]] || { echo "run-curve: FAMILIES: '$f' is not fcos or retinanet" >&2; exit 2; }
 done
-[ -f tools/train/AQD.Edge.Train/AQD.Edge.Train.csproj ] || { echo "run-curve: tools/train/AQD.Edge.Train (aqd-train) not found" >&2; exit 2; }
-
-dotnet build tools/train/AQD.Edge.Train -c Release -v q --nologo -clp:ErrorsOnly
+if [ -z "${TRAIN:-}" ]; then
+    [ -f tools/train/AQD.Edge.Train/AQD.Edge.Train.csproj ] || { echo "run-curve: tools/train/AQD.Edge.Train (aqd-train) not found" >&2; exit 2; }
+    dotnet build tools/train/AQD.Edge.Train -c Release -v q --nologo -clp:ErrorsOnly
+    TRAIN=$(find tools/train/AQD.Edge.Train/bin/Release/net10.0 -name aqd-train -type f | head -n 1)
+fi
 dotnet build tools/train/AQD.Edge.TrainReport -c Release -v q --nologo -clp:ErrorsOnly
-TRAIN=$(find tools/train/AQD.Edge.Train/bin/Release/net10.0 -name aqd-train -type f | head -n 1)
 REPORT=tools/train/AQD.Edge.TrainReport/bin/Release/net10.0/aqd-train-report
 [ -x "$TRAIN" ] || { echo "run-curve: aqd-train executable not found after the build" >&2; exit 2; }
 mkdir -p "$OUT"
