@@ -30,12 +30,13 @@ public class LatencyTests
         Assert.All(runs, r => Assert.NotNull(r.BlobPath));
         var ms = LatencyMeter.Measure(runs, warmup: 1, repetitions: 3);
         Assert.Equal(["tiny-m2", "tiny-m4"], ms.Keys.Order());
-        Assert.All(ms.Values, v => Assert.True(v > 0));
+        Assert.All(ms.Values, v => Assert.True(v.MinMs > 0 && v.MedianMs >= v.MinMs));
         var table = new ResultsTable(runs, ms);
         var baseline = Assert.Single(table.LatencyBaselines);
         Assert.Equal(("FCOS", "tiny-m4", 4), (baseline.Family, baseline.Run, baseline.Bits));
         Assert.Equal(1.0, table.Rows.Single(r => r.Run == "tiny-m4").LatencyRatio);
-        Assert.Equal(ms["tiny-m2"] / ms["tiny-m4"], table.Rows.Single(r => r.Run == "tiny-m2").LatencyRatio);
+        Assert.Equal(ms["tiny-m2"].MedianMs / ms["tiny-m4"].MedianMs, table.Rows.Single(r => r.Run == "tiny-m2").LatencyRatio);
+        Assert.Equal(ms["tiny-m2"].MinMs / ms["tiny-m4"].MinMs, table.Rows.Single(r => r.Run == "tiny-m2").LatencyMinRatio);
         Assert.Contains("ratio to FCOS: tiny-m4 (M4F8L8", table.ToMarkdown());
     }
 

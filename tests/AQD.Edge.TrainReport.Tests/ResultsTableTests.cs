@@ -93,19 +93,21 @@ public class ResultsTableTests
     }
 
     [Fact]
-    public void RunSortingLastOfTheSameKey_DrivesTheGoals_WhateverTheOrder()
+    public void RunGivenLastOfTheSameKey_DrivesTheGoals()
     {
         using var tmp = new Fixtures.Temp();
         var j = Fixtures.Json("fcos-w16-m2-v3");
         j["engineAp"]!["AP"] = Fixtures.D(j, "floatAp.AP") - 0.02;   // within 3 points
         var runs = LoadAll();
-        runs.Insert(0, RunLoader.Load(tmp.Run("fcos-w16-m2-v4", j)));   // first on the command line, last by name
+        runs.Add(RunLoader.Load(tmp.Run("a-rerun", j)));
         var table = new ResultsTable(runs);
         var g = Assert.Single(table.Goals, g => g.Family == "FCOS" && g.Goal.StartsWith("2-bit AP", StringComparison.Ordinal));
         Assert.True(g.Met);
-        Assert.Contains("fcos-w16-m2-v4", g.Figures);
-        runs.Reverse();
-        Assert.Equal(table.ToMarkdown(), new ResultsTable(runs).ToMarkdown());
+        Assert.Contains("a-rerun", g.Figures);
+        runs.Reverse();   // now fcos-w16-m2-v3 is given last
+        g = Assert.Single(new ResultsTable(runs).Goals, g => g.Family == "FCOS" && g.Goal.StartsWith("2-bit AP", StringComparison.Ordinal));
+        Assert.Contains("fcos-w16-m2-v3", g.Figures);
+        Assert.Equal((Fixtures.D(Fixtures.Json("fcos-w16-m2-v3"), "engineAp.AP") - Fixtures.D(j, "floatAp.AP")) * 100 >= -3.0, g.Met);
         Assert.Equal(2, table.Rows.Count(r => r.Family == "FCOS" && r.Bits == 2));   // the table keeps both
     }
 }

@@ -6,7 +6,7 @@ namespace AQD.Edge.TrainReport;
 /// PNG plot (ScottPlot 5): COCO AP x100 against bit width (float, 4, 3, 2 on a categorical axis) per
 /// family, a solid line through the multi-level BN models (float model, then the integer engine's AP of
 /// each packed model) and, dashed with open markers, the shared-BN float model and its 2-bit point.
-/// Of runs with the same (family, bits, head BN) it plots the one whose name sorts last, like the goals.
+/// Of runs with the same (family, bits, head BN) it plots the one given last, like the goals.
 /// </summary>
 public static class ApPlot
 {
@@ -45,7 +45,7 @@ public static class ApPlot
                     continue;
                 }
                 // The float model: the group's runs share it when they started from one float.pth; a trained one wins.
-                var floatSrc = group.FirstOrDefault(r => r.FloatIterations > 0) ?? group[0];
+                var floatSrc = group.LastOrDefault(r => r.FloatIterations > 0) ?? group[0];
                 var xs = new List<double> { X(null, has8) };
                 var ys = new List<double> { floatSrc.FloatAp.AP * 100 };
                 foreach (var r in group)

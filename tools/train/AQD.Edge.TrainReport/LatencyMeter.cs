@@ -9,12 +9,12 @@ namespace AQD.Edge.TrainReport;
 /// Single-thread whole-model latency of each run's model.aqd with <see cref="InferenceEngine"/>: every
 /// blob is loaded, gets the same kind of input (val digit scene 0 at the model's size), runs
 /// <c>warmup</c> untimed times, then <c>repetitions</c> timed rounds in which the blobs take turns
-/// (so load changes on a shared machine hit all of them alike); the median per blob is returned.
-/// Only ratios of these medians are reported (docs/training.md).
+/// (so load changes on a shared machine hit all of them alike); the median and the minimum per blob are
+/// returned. Only ratios are reported (docs/training.md).
 /// </summary>
 public static class LatencyMeter
 {
-    public static Dictionary<string, double> Measure(IReadOnlyList<TrainRun> runs, int warmup, int repetitions, TextWriter? log = null)
+    public static Dictionary<string, LatencySample> Measure(IReadOnlyList<TrainRun> runs, int warmup, int repetitions, TextWriter? log = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
         ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);
@@ -54,12 +54,12 @@ public static class LatencyMeter
                     ms.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                 }
             }
-            var result = new Dictionary<string, double>(StringComparer.Ordinal);
+            var result = new Dictionary<string, LatencySample>(StringComparer.Ordinal);
             foreach (var (run, _, ms) in engines)
             {
                 ms.Sort();
                 double median = ms.Count % 2 == 1 ? ms[ms.Count / 2] : (ms[ms.Count / 2 - 1] + ms[ms.Count / 2]) / 2;
-                result[run.Name] = median;
+                result[run.Name] = new LatencySample(median, ms[0]);
                 log?.WriteLine($"latency {run.Name}: median {median:F2} ms of {ms.Count} (min {ms[0]:F2})");
             }
             return result;
@@ -73,3 +73,6 @@ public static class LatencyMeter
         }
     }
 }
+
+/// <summary>Median and minimum of the timed single-thread runs of one blob, milliseconds.</summary>
+public sealed record LatencySample(double MedianMs, double MinMs);

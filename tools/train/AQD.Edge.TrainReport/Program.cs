@@ -13,7 +13,7 @@ internal static class ReportCli
           Latency: median single-thread InferenceEngine run of each model.aqd, as a ratio to the family's
           highest-bit multi-level BN blob measured in the same run (runs without model.aqd get none).
           Runs of the same family, bits and head BN: all in the table; goals, baseline and plot use the one
-          whose name sorts last (ordinal), e.g. fcos-m2-v3 over fcos-m2.
+          given last (list superseded runs first).
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

@@ -23,6 +23,9 @@ public sealed record ResultRow
 
     /// <summary>Median single-thread engine latency over the family's baseline blob's (same run); null if not measured.</summary>
     public double? LatencyRatio { get; init; }
+
+    /// <summary>The same ratio of the minima (less sensitive to other jobs on a shared machine).</summary>
+    public double? LatencyMinRatio { get; init; }
     public required int Iterations { get; init; }
     public required double Seconds { get; init; }
 
@@ -34,4 +37,4 @@ public sealed record ResultRow
 public sealed record GoalStatus(string Family, string Goal, string Figures, bool? Met);
 
 /// <summary>A family's latency baseline: the run whose blob the ratios divide by, and its median.</summary>
-public sealed record LatencyBaseline(string Family, string Run, int Bits, double MedianMs);
+public sealed record LatencyBaseline(string Family, string Run, int Bits, double MedianMs, double MinMs);

@@ -5,9 +5,9 @@ namespace AQD.Edge.TrainReport;
 
 /// <summary>
 /// Turns run metrics into the results table (a float row per float model, a row per QAT run), the
-/// goals of issue #7 and the markdown. Runs are taken in name order (ordinal), whatever the command-line
-/// order; when two runs have the same family, bit width and head BN kind, the table lists both and the
-/// goals, the latency baseline and the plot use the one whose name sorts last (name reruns NAME-v2, NAME-v3).
+/// goals of issue #7 and the markdown. When two runs have the same family, bit width and head BN kind,
+/// the table lists both and the goals, the latency baseline and the plot use the one given later (list
+/// superseded runs first; a shell glob gives name order).
 /// </summary>
 public sealed class ResultsTable
 {
@@ -27,15 +27,14 @@ public sealed class ResultsTable
     public (double FloatSeconds, double QatSeconds) TrainingSeconds { get; }
 
     /// <param name="runs">The runs (any order).</param>
-    /// <param name="latencyMs">Median single-thread engine latency per run name (runs without a blob absent); null: not measured.</param>
-    public ResultsTable(IReadOnlyList<TrainRun> runs, IReadOnlyDictionary<string, double>? latencyMs = null)
+    /// <param name="latencyMs">Single-thread engine latency per run name (runs without a blob absent); null: not measured.</param>
+    public ResultsTable(IReadOnlyList<TrainRun> runs, IReadOnlyDictionary<string, LatencySample>? latencyMs = null)
     {
         ArgumentNullException.ThrowIfNull(runs);
         if (runs.Count == 0)
         {
             throw new ArgumentException("no runs given.", nameof(runs));
         }
-        runs = [.. runs.OrderBy(r => r.Name, StringComparer.Ordinal)];
         var dup = runs.GroupBy(r => r.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null)
         {
@@ -50,7 +49,7 @@ public sealed class ResultsTable
                 var b = measured.Where(r => !r.SharedHeadBn).MaxBy(r => r.Bits) ?? measured.MaxBy(r => r.Bits);
                 if (b is not null)
                 {
-                    baselines.Add(new LatencyBaseline(fam, b.Name, b.Bits, latencyMs[b.Name]));
+                    baselines.Add(new LatencyBaseline(fam, b.Name, b.Bits, latencyMs[b.Name].MedianMs, latencyMs[b.Name].MinMs));
                 }
             }
         }
@@ -60,28 +59,32 @@ public sealed class ResultsTable
         var rows = new List<ResultRow>();
         foreach (var group in runs.GroupBy(r => r.FloatKey))
         {
-            // The float model: the run that trained it, else (all started from a float.pth) the first run's figures of it.
-            var src = group.FirstOrDefault(r => r.FloatIterations > 0) ?? group.First();
-            rows.Add(new ResultRow
+            // The float models: one row per run that trained one, else (all started from a float.pth) the first run's figures of it.
+            var trained = group.Where(r => r.FloatIterations > 0).ToList();
+            foreach (var src in trained.Count > 0 ? trained : [group.First()])
             {
-                Run = src.FloatIterations > 0 ? $"{src.Name} (float.pth)" : $"float.pth of {src.Name}",
-                Family = src.Family, SharedHeadBn = src.SharedHeadBn, Ap = src.FloatAp,
-                Iterations = src.FloatIterations, Seconds = src.FloatSeconds,
-            });
+                rows.Add(new ResultRow
+                {
+                    Run = src.FloatIterations > 0 ? $"{src.Name} (float.pth)" : $"float.pth of {src.Name}",
+                    Family = src.Family, SharedHeadBn = src.SharedHeadBn, Ap = src.FloatAp,
+                    Iterations = src.FloatIterations, Seconds = src.FloatSeconds,
+                });
+            }
             foreach (var r in group)
             {
-                double? ratio = null;
+                double? ratio = null, minRatio = null;
                 var bl = baselines.FirstOrDefault(b => b.Family == r.Family);
-                if (latencyMs is not null && bl is not null && latencyMs.TryGetValue(r.Name, out double ms))
+                if (latencyMs is not null && bl is not null && latencyMs.TryGetValue(r.Name, out var ms))
                 {
-                    ratio = ms / bl.MedianMs;
+                    ratio = ms.MedianMs / bl.MedianMs;
+                    minRatio = ms.MinMs / bl.MinMs;
                 }
                 rows.Add(new ResultRow
                 {
                     Run = r.Name, Family = r.Family, Bits = r.Bits, SharedHeadBn = r.SharedHeadBn, Ap = r.EngineAp,
                     DeltaVsFloatPoints = (r.EngineAp.AP - r.FloatAp.AP) * 100,
                     FakeQuantGapPoints = (r.FoldedAp.AP - r.EngineAp.AP) * 100,
-                    CodesEqual = r.CodesEqual, CodesTotal = r.CodesTotal, BlobBytes = r.BlobBytes, LatencyRatio = ratio,
+                    CodesEqual = r.CodesEqual, CodesTotal = r.CodesTotal, BlobBytes = r.BlobBytes, LatencyRatio = ratio, LatencyMinRatio = minRatio,
                     Iterations = r.QatIterations, Seconds = r.QatSeconds,
                 });
             }
@@ -92,9 +95,9 @@ public sealed class ResultsTable
         Goals = EvaluateGoals(runs);
     }
 
-    /// <summary>Per (family, bits, head BN) key the run whose name sorts last: what the goals, the latency baseline and the plot use.</summary>
+    /// <summary>Per (family, bits, head BN) key the run given last: what the goals, the latency baseline and the plot use.</summary>
     public static IReadOnlyList<TrainRun> Latest(IReadOnlyList<TrainRun> runs)
-        => [.. runs.OrderBy(r => r.Name, StringComparer.Ordinal).GroupBy(r => (r.Family, r.Bits, r.SharedHeadBn)).Select(g => g.Last())];
+        => [.. runs.GroupBy(r => (r.Family, r.Bits, r.SharedHeadBn)).Select(g => g.Last())];
 
     private static List<GoalStatus> EvaluateGoals(IReadOnlyList<TrainRun> runs)
     {
@@ -142,21 +145,21 @@ public sealed class ResultsTable
     public string ToMarkdown()
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| family | model | head BN | run | AP | AP50 | AP75 | APs | APm | AP − float | fake-quant − engine | head codes equal | blob bytes | latency (x base) | iterations, seconds |");
+        sb.AppendLine("| family | model | head BN | run | AP | AP50 | AP75 | APs | APm | AP − float | fake-quant − engine | head codes equal | blob bytes | latency median (min), x base | iterations, seconds |");
         sb.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in Rows)
         {
             string codes = r.CodesTotal is long t && r.CodesEqual is long e
                 ? string.Create(Inv, $"{100.0 * e / t:0.####}% of {t:N0}") : "";
             sb.AppendLine(string.Create(Inv,
-                $"| {r.Family} | {r.Precision} | {r.HeadBn} | {r.Run} | {Pct(r.Ap.AP)} | {Pct(r.Ap.AP50)} | {Pct(r.Ap.AP75)} | {Pct(r.Ap.APs)} | {Pct(r.Ap.APm)} | {Signed(r.DeltaVsFloatPoints)} | {(r.FakeQuantGapPoints is double g ? g.ToString("0.00", Inv) : "")} | {codes} | {(r.BlobBytes is long b ? b.ToString("N0", Inv) : "")} | {(r.LatencyRatio is double l ? l.ToString("0.00", Inv) : "")} | {(r.Iterations > 0 ? $"{r.Iterations} it, {r.Seconds:0} s" : "(loaded)")} |"));
+                $"| {r.Family} | {r.Precision} | {r.HeadBn} | {r.Run} | {Pct(r.Ap.AP)} | {Pct(r.Ap.AP50)} | {Pct(r.Ap.AP75)} | {Pct(r.Ap.APs)} | {Pct(r.Ap.APm)} | {Signed(r.DeltaVsFloatPoints)} | {(r.FakeQuantGapPoints is double g ? g.ToString("0.00", Inv) : "")} | {codes} | {(r.BlobBytes is long b ? b.ToString("N0", Inv) : "")} | {(r.LatencyRatio is double l ? string.Create(Inv, $"{l:0.00} ({r.LatencyMinRatio:0.00})") : "")} | {(r.Iterations > 0 ? $"{r.Iterations} it, {r.Seconds:0} s" : "(loaded)")} |"));
         }
         sb.AppendLine();
         sb.AppendLine("AP columns: COCO AP x100 on the val split (float model for float rows, integer engine running model.aqd for QAT rows); " +
             "\"AP − float\": points against the float model the run was quantized from; \"fake-quant − engine\": folded fake-quant AP minus engine AP, points.");
         if (LatencyBaselines.Count > 0)
         {
-            sb.AppendLine(string.Create(Inv, $"Latency: median single-thread InferenceEngine run, ratio to {string.Join("; ", LatencyBaselines.Select(b => $"{b.Family}: {b.Run} (M{b.Bits}F8L8, {b.MedianMs:0.0} ms here)"))}, measured in the same report run."));
+            sb.AppendLine(string.Create(Inv, $"Latency: median (and minimum) single-thread InferenceEngine run, ratio to {string.Join("; ", LatencyBaselines.Select(b => $"{b.Family}: {b.Run} (M{b.Bits}F8L8, median {b.MedianMs:0.0} ms, min {b.MinMs:0.0} ms here)"))}, measured in the same report run."));
         }
         else
         {
