@@ -1,2 +1,4 @@
 using TorchSharp;
-Console.WriteLine(torch.ones(2, 3).sum().item<float>());
+var d = new Dictionary<string, torch.Tensor> { ["a.b"] = torch.ones(2, 3), ["c"] = torch.tensor(2.5f) };
+TorchSharp.PyBridge.PyTorchPickler.PickleStateDict("/tmp/x.pth", d);
+Console.WriteLine("ok");
