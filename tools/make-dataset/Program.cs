@@ -1,0 +1,3 @@
+using AQD.Edge.MakeDataset;
+
+return MakeDatasetCli.Run(args, Console.Out, Console.Error);
