@@ -9,8 +9,11 @@ namespace AQD.Edge.Train;
 public sealed record LevelOutput(Tensor Cls, Tensor Box, Tensor? Ctr);
 
 /// <summary>How a forward pass runs: float or fake-quant, BN in batch or running statistics, clip calibration, int16 range recording.</summary>
-public sealed record ForwardMode(bool Quant, bool Training, bool Calibrate = false, Dictionary<string, double>? GroupMax = null)
+public sealed record ForwardMode(bool Quant, bool Training, bool Calibrate = false, Dictionary<string, double>? GroupMax = null, double BnMomentum = 0.1)
 {
+    /// <summary>QAT with BN on its running statistics (frozen; gamma and beta still learn): training computes the deployed (folded) function.</summary>
+    public static readonly ForwardMode QatTrainFrozenBn = new(true, false);
+
     public static readonly ForwardMode FloatTrain = new(false, true);
     public static readonly ForwardMode FloatEval = new(false, false);
     public static readonly ForwardMode QatTrain = new(true, true);
@@ -195,7 +198,7 @@ public sealed class AqdDetectorModel
         bool q = m.Quant, cal = m.Calibrate;
         Tensor ConvBn(QConv c, Tensor input, bool relu, int level = 0)
         {
-            var y = c.Norms[level].Forward(c.Conv(input, c.Weights(q)), m.Training);
+            var y = c.Norms[level].Forward(c.Conv(input, c.Weights(q)), m.Training, m.BnMomentum);
             return relu ? y.relu() : y;
         }
         void Record(string group, Tensor t)
@@ -261,7 +264,7 @@ public sealed class AqdDetectorModel
                 var ys = new Tensor[5];
                 for (int l = 0; l < 5; l++)
                 {
-                    ys[l] = convs[i].Norms[l].Forward(convs[i].Conv(xs[l], w), m.Training).relu();
+                    ys[l] = convs[i].Norms[l].Forward(convs[i].Conv(xs[l], w), m.Training, m.BnMomentum).relu();
                 }
                 xs = quants[i].Apply(q, cal, ys);
             }

@@ -58,6 +58,7 @@ public static class Evaluation
         {
             foreach (var b in Batches(samples, batch))
             {
+                GcSafePoint.Enter();
                 using var scope = NewDisposeScope();
                 var outs = m.Forward(AqdDetectorModel.InputTensor([.. b.Select(s => s.Bgr)], c.ImageSize), mode);
                 var flat = outs.SelectMany(o => o.Ctr is null ? new[] { o.Cls, o.Box } : [o.Cls, o.Box, o.Ctr]).ToList();
@@ -68,6 +69,7 @@ public static class Evaluation
                 }
             }
         }
+        GcSafePoint.Exit();
         return CocoEvaluator.Evaluate(samples, dets, c.NumClasses);
     }
 
@@ -81,6 +83,7 @@ public static class Evaluation
         {
             foreach (var b in Batches(samples, batch))
             {
+                GcSafePoint.Enter();
                 using var scope = NewDisposeScope();
                 var codes = sim.Forward([.. b.Select(s => s.Bgr)]);
                 var simCodes = PerImage(codes, b.Count, _ => 1.0);
@@ -112,6 +115,7 @@ public static class Evaluation
                 }
             }
         }
+        GcSafePoint.Exit();
         return new PackedComparison(CocoEvaluator.Evaluate(samples, simDets, c.NumClasses), CocoEvaluator.Evaluate(samples, engDets, c.NumClasses),
             equal, total, maxDiff, samples.Count);
     }

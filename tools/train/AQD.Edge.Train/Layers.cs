@@ -47,8 +47,8 @@ public sealed class BatchNorm
         RunningVar = ps.AddBuffer(name + ".running_var", ones(channels));
     }
 
-    public Tensor Forward(Tensor x, bool training)
-        => batch_norm(x, RunningMean, RunningVar, Gamma, Beta, training, 0.1, ModelConfig.BnEps);
+    public Tensor Forward(Tensor x, bool training, double momentum = 0.1)
+        => batch_norm(x, RunningMean, RunningVar, Gamma, Beta, training, momentum, ModelConfig.BnEps);
 
     public void Constrain()
     {
@@ -167,7 +167,7 @@ public sealed class ActQuant
         }
         if (calibrate && !Calibrated)
         {
-            double c = Quantizers.PositivePercentile(xs);
+            double c = Math.Max(Quantizers.PositivePercentile(xs), Quantizers.MinClip);
             using (no_grad())
             {
                 Clip.fill_(c);

@@ -25,16 +25,19 @@ public static class Quantizers
 
     public static int Levels(int bits) => (1 << bits) - 1;
 
+    /// <summary>Smallest clip used (d(x/a)/da = -x/a^2 must stay finite in float32, also where the clamp zeroes it).</summary>
+    public const double MinClip = 1e-4;
+
     public static Tensor Activation(Tensor x, Tensor clip, int bits)
     {
         int n = Levels(bits);
-        var a = GradScale(clip.abs(), 1.0 / Math.Sqrt(Math.Max(1, x.numel() / Math.Max(1, x.shape[0])) * n));
+        var a = GradScale(clip.abs().clamp_min(MinClip), 1.0 / Math.Sqrt(Math.Max(1, x.numel() / Math.Max(1, x.shape[0])) * n));
         return RoundSte((x / a).clamp(0, 1) * n) * a / n;
     }
 
     public static Tensor Weight(Tensor w, Tensor alpha, int bits)
     {
-        var a = GradScale(alpha.abs(), 1.0 / Math.Sqrt(w.numel() * (double)Levels(bits == 8 ? 7 : bits)));
+        var a = GradScale(alpha.abs().clamp_min(MinClip), 1.0 / Math.Sqrt(w.numel() * (double)Levels(bits == 8 ? 7 : bits)));
         if (bits == 8)
         {
             return RoundSte((w / a).clamp(-1, 1) * 127) * a / 127;

@@ -22,6 +22,15 @@ public sealed record PipelineOptions
     public int Seed { get; init; } = 1;
     public required string OutputDirectory { get; init; }
 
+    /// <summary>A float.pth of an earlier run with the same model: skip float training, start QAT from it.</summary>
+    public string? FromFloat { get; init; }
+
+    /// <summary>QAT with BN frozen on statistics re-estimated under fake quantization (default), or BN on batch statistics.</summary>
+    public bool QatFrozenBn { get; init; } = true;
+
+    /// <summary>Batches for the BN re-estimation before QAT.</summary>
+    public int BnCalibrationBatches { get; init; } = 16;
+
     public DigitSceneOptions Scenes => new()
     {
         Seed = DataSeed, ImageSize = Model.ImageSize, MinObjects = MinObjects, MaxObjects = MaxObjects, MinObjectPx = MinObjectPx,
@@ -64,15 +73,33 @@ public static class TrainPipeline
         Func<int, IReadOnlyList<DetectionSample>> Source(PhaseOptions p, int offset) =>
             it => [.. Enumerable.Range(0, p.Batch).Select(i => DigitScenes.Generate(scenes, "train", offset + it * p.Batch + i))];
 
-        var floatPhase = Trainer.Run(model, ForwardMode.FloatTrain, o.Float, Source(o.Float, 0), log, "float");
+        PhaseResult floatPhase;
+        if (o.FromFloat is not null)
+        {
+            ModelState.Load(model, o.FromFloat);
+            floatPhase = new PhaseResult("float (loaded)", 0, 0, 0, double.NaN);
+            log.WriteLine($"float model loaded from {o.FromFloat}");
+        }
+        else
+        {
+            floatPhase = Trainer.Run(model, ForwardMode.FloatTrain, o.Float, Source(o.Float, 0), log, "float");
+            ModelState.Save(model, Path.Combine(o.OutputDirectory, "float.pth"));
+        }
         var floatAp = Evaluation.EvalModel(model, ForwardMode.FloatEval, val);
         log.WriteLine($"float model: val {floatAp}");
 
         var calib = AqdDetectorModel.InputTensor([.. Enumerable.Range(0, 16).Select(i => DigitScenes.Generate(scenes, "train", 5_000_000 + i).Bgr)], c.ImageSize);
         Trainer.CalibrateClips(model, calib);
+        if (o.BnCalibrationBatches > 0)
+        {
+            Trainer.RecalibrateBn(model, Enumerable.Range(0, o.BnCalibrationBatches).Select(b =>
+                AqdDetectorModel.InputTensor([.. Enumerable.Range(0, o.Qat.Batch).Select(i => DigitScenes.Generate(scenes, "train", 6_000_000 + b * o.Qat.Batch + i).Bgr)], c.ImageSize)));
+            Trainer.FloorRunningVariance(model);
+            Trainer.CalibrateClips(model, calib);
+        }
         var calibratedAp = Evaluation.EvalModel(model, ForwardMode.QatEval, val);
-        log.WriteLine($"M{c.Bits}F8L8 after clip calibration (before QAT): val AP {calibratedAp.AP:F4} AP50 {calibratedAp.AP50:F4}");
-        var qatPhase = Trainer.Run(model, ForwardMode.QatTrain, o.Qat, Source(o.Qat, o.Float.Iterations * o.Float.Batch), log, $"qat-m{c.Bits}");
+        log.WriteLine($"M{c.Bits}F8L8 after clip calibration{(o.BnCalibrationBatches > 0 ? " and BN re-estimation" : "")} (before QAT): val AP {calibratedAp.AP:F4} AP50 {calibratedAp.AP50:F4}");
+        var qatPhase = Trainer.Run(model, o.QatFrozenBn ? ForwardMode.QatTrainFrozenBn : ForwardMode.QatTrain, o.Qat, Source(o.Qat, o.Float.Iterations * o.Float.Batch), log, $"qat-m{c.Bits}");
         var qatAp = Evaluation.EvalModel(model, ForwardMode.QatEval, val);
         log.WriteLine($"QAT model (fake-quant, BN unfolded, float32): val {qatAp}");
 
