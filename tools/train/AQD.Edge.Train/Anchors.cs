@@ -2,17 +2,18 @@ namespace AQD.Edge.Train;
 
 /// <summary>
 /// Locations and anchors of the pyramid, in the order the flattened head outputs use (level, row,
-/// column, then anchor): FCOS points at ((x + 0.5) s, (y + 0.5) s); RetinaNet 9 anchors per location,
-/// index a = 3 sizeIndex + ratioIndex (sizes 32 2^l x {1, 2^(1/3), 2^(2/3)}, ratios h/w {0.5, 1, 2}),
-/// centred on the same points; output channel a C + c (cls) and 4 a + k (deltas).
+/// column, then anchor), as the blob's DETC decode reads them (docs/aqd-models.md): FCOS points at
+/// ((x + 0.5) s, (y + 0.5) s) (AdelaiDet); RetinaNet (detectron2) 9 anchors per location centred at
+/// (x s, y s) (offset 0), index a = 3 sizeIndex + ratioIndex (sizes 32 2^l x {1, 2^(1/3), 2^(2/3)} outer,
+/// ratios h/w {0.5, 1, 2} inner), output channel a C + c (cls) and 4 a + k (deltas, weights 1).
 /// </summary>
 public static class Anchors
 {
     public static readonly double[] Scales = [1.0, Math.Pow(2, 1.0 / 3), Math.Pow(2, 2.0 / 3)];
     public static readonly double[] Ratios = [0.5, 1.0, 2.0];
 
-    /// <summary>Box-coding weights of the RetinaNet deltas (detectron2's (10, 10, 5, 5)).</summary>
-    public static readonly double[] DeltaWeights = [10, 10, 5, 5];
+    /// <summary>Box-coding weights of the RetinaNet deltas (detectron2's RetinaNet: 1, 1, 1, 1).</summary>
+    public static readonly double[] DeltaWeights = [1, 1, 1, 1];
 
     /// <summary>Points: (cx, cy, stride, level) per location, level-major.</summary>
     public static (float Cx, float Cy, int Stride, int Level)[] Points(ModelConfig c)
@@ -36,8 +37,9 @@ public static class Anchors
     public static float[][] RetinaAnchors(ModelConfig c)
     {
         var list = new List<float[]>();
-        foreach (var (cx, cy, _, level) in Points(c))
+        foreach (var (px, py, stride, level) in Points(c))
         {
+            double cx = px - stride / 2.0, cy = py - stride / 2.0;   // offset 0
             double size = 32 << level;
             foreach (double sc in Scales)
             {

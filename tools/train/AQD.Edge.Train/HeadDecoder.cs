@@ -6,8 +6,8 @@ namespace AQD.Edge.Train;
 /// Head outputs of one image (real values, NHWC per graph output: FCOS cls logits, box ltrb in strides,
 /// centerness logits per level; RetinaNet cls logits, deltas per level) to detections, the same code for
 /// the float, fake-quant, folded and integer-engine outputs: FCOS score sigmoid(cls) sigmoid(ctr) for
-/// sigmoid(cls) &gt; 0.05, box = point -/+ distance x stride; RetinaNet sigmoid(cls) &gt; 0.05, deltas
-/// decoded with weights (10, 10, 5, 5); top 1000 per level, class-wise NMS (IoU 0.6 FCOS, 0.5
+/// sigmoid(cls) &gt; 0.05, box = point -/+ distance x stride; RetinaNet sigmoid(cls) &gt; 0.05, anchors
+/// centred at (x s, y s), deltas with weights 1; top 1000 per level, class-wise NMS (IoU 0.6 FCOS, 0.5
 /// RetinaNet), at most 100 detections, boxes clipped to the image.
 /// </summary>
 public static class HeadDecoder
@@ -48,7 +48,7 @@ public static class HeadDecoder
                 const int a9 = Aqd.AqdModelOptions.AnchorsPerLocation;
                 for (int p = 0; p < n * n; p++)
                 {
-                    double cx = (p % n + 0.5) * s, cy = (p / n + 0.5) * s;
+                    double cx = p % n * s, cy = p / n * s;   // detectron2 anchors: offset 0
                     for (int a = 0; a < a9; a++)
                     {
                         double size0 = (32 << l) * Anchors.Scales[a / 3], r = Anchors.Ratios[a % 3];

@@ -12,7 +12,7 @@ public sealed record BatchTargets(int[] Labels, float[] Box, int NumPositive);
 /// so no box falls into a gap; for the inclusion test a box is widened to at least one stride (a thin
 /// handwritten "1" gets a location); of several boxes the smallest wins. Regression targets ltrb in pixels
 /// (at least 0.5). RetinaNet: anchors with IoU >= 0.5 are positive, &lt; 0.4 negative, between ignored (label -2),
-/// plus each box's best anchors (detectron2's low-quality matches); delta targets with weights (10, 10, 5, 5).
+/// plus each box's best anchors (detectron2's low-quality matches); delta targets with weights 1 (detectron2's RetinaNet).
 /// </summary>
 public static class Targets
 {
