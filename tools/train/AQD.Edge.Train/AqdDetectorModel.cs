@@ -196,11 +196,34 @@ public sealed class AqdDetectorModel
     public LevelOutput[] Forward(Tensor x, ForwardMode m)
     {
         bool q = m.Quant, cal = m.Calibrate;
-        Tensor ConvBn(QConv c, Tensor input, bool relu, int level = 0)
+        bool fold = q && !m.Training;
+        // Conv + BN. In fake-quant with BN on running statistics (QAT with frozen BN, evaluation) the BN
+        // is folded the way the lowering folds it: y = g (acc + round(offset / (g s_in s_w)) s_in s_w),
+        // an integer bias at the accumulator scale (straight-through rounding), so training computes the
+        // deployed function (up to the int16 stream rounding and the 31-bit multipliers).
+        Tensor ConvBnW(QConv c, Tensor w, Tensor input, Tensor? sIn, bool relu, int level)
         {
-            var y = c.Norms[level].Forward(c.Conv(input, c.Weights(q)), m.Training, m.BnMomentum);
+            var acc = c.Conv(input, w);
+            var bn = c.Norms[level];
+            Tensor y;
+            if (fold && sIn is not null)
+            {
+                var g = bn.Gamma / (bn.RunningVar + ModelConfig.BnEps).sqrt();
+                var offset = bn.Beta - g * bn.RunningMean;
+                var unit = sIn * c.WeightScale();
+                var bias = Quantizers.RoundSte(offset / (g * unit)) * unit;
+                y = g.view(1, -1, 1, 1) * (acc + bias.view(1, -1, 1, 1));
+            }
+            else
+            {
+                y = bn.Forward(acc, m.Training, m.BnMomentum);
+            }
             return relu ? y.relu() : y;
         }
+        Tensor ConvBn(QConv c, Tensor input, Tensor? sIn, bool relu, int level = 0) => ConvBnW(c, c.Weights(q), input, sIn, relu, level);
+        Tensor? Scale(ActQuant a) => q ? a.Scale() : null;
+        using var one = tensor(1f);
+
         void Record(string group, Tensor t)
         {
             if (m.GroupMax is not null)
@@ -210,20 +233,20 @@ public sealed class AqdDetectorModel
             }
         }
 
-        var stem = StemOut.Apply(q, cal, ConvBn(Stem, x, relu: true));
+        var stem = StemOut.Apply(q, cal, ConvBn(Stem, x, q ? one : null, relu: true));
         var stream = max_pool2d(stem, [3, 3], [2, 2], [1, 1]);
         var stages = new Tensor[4];
         foreach (var blk in Blocks)
         {
             string g = $"layer{blk.Stage + 1}";
             var xq = blk.In.Apply(q, cal, stream);
-            var h = blk.Mid.Apply(q, cal, ConvBn(blk.Conv1, xq, relu: true));
-            var y = ConvBn(blk.Conv2, h, relu: false);
+            var h = blk.Mid.Apply(q, cal, ConvBn(blk.Conv1, xq, Scale(blk.In), relu: true));
+            var y = ConvBn(blk.Conv2, h, Scale(blk.Mid), relu: false);
             Record(g, y);
             var idn = stream;
             if (blk.Shortcut is not null)
             {
-                idn = ConvBn(blk.Shortcut, xq, relu: false);
+                idn = ConvBn(blk.Shortcut, xq, Scale(blk.In), relu: false);
                 Record(g, idn);
             }
             stream = (y + idn).relu();
@@ -236,7 +259,7 @@ public sealed class AqdDetectorModel
         for (int i = 2; i >= 0; i--)
         {
             lq[i] = LateralIn[i].Apply(q, cal, c[i]);
-            lat[i] = ConvBn(Laterals[i], lq[i], relu: true);
+            lat[i] = ConvBn(Laterals[i], lq[i], Scale(LateralIn[i]), relu: true);
             Record("fpn", lat[i]);
         }
         var t5 = lat[2];
@@ -248,11 +271,11 @@ public sealed class AqdDetectorModel
         var outs = new Tensor[3];
         for (int i = 0; i < 3; i++)
         {
-            outs[i] = ConvBn(Outputs[i], OutputIn[i].Apply(q, cal, ts[i]), relu: true);
+            outs[i] = ConvBn(Outputs[i], OutputIn[i].Apply(q, cal, ts[i]), Scale(OutputIn[i]), relu: true);
         }
         var ps = HeadIn.Apply(q, cal, outs);
-        var p6 = HeadIn.Apply(q, cal, ConvBn(P6, Config.Fcos ? ps[2] : lq[2], relu: true));
-        var p7 = HeadIn.Apply(q, cal, ConvBn(P7, p6, relu: true));
+        var p6 = HeadIn.Apply(q, cal, ConvBn(P6, Config.Fcos ? ps[2] : lq[2], Scale(Config.Fcos ? HeadIn : LateralIn[2]), relu: true));
+        var p7 = HeadIn.Apply(q, cal, ConvBn(P7, p6, Scale(HeadIn), relu: true));
         Tensor[] levels = [ps[0], ps[1], ps[2], p6, p7];
 
         Tensor[] Tower(QConv[] convs, ActQuant[] quants)
@@ -261,10 +284,11 @@ public sealed class AqdDetectorModel
             for (int i = 0; i < convs.Length; i++)
             {
                 var w = convs[i].Weights(q);
+                var sIn = Scale(i == 0 ? HeadIn : quants[i - 1]);
                 var ys = new Tensor[5];
                 for (int l = 0; l < 5; l++)
                 {
-                    ys[l] = convs[i].Norms[l].Forward(convs[i].Conv(xs[l], w), m.Training, m.BnMomentum).relu();
+                    ys[l] = ConvBnW(convs[i], w, xs[l], sIn, relu: true, l);
                 }
                 xs = quants[i].Apply(q, cal, ys);
             }
@@ -275,16 +299,27 @@ public sealed class AqdDetectorModel
         var wc = ClsPred.Weights(q);
         var wb = BoxPred.Weights(q);
         var wt = CtrPred?.Weights(q);
+        // prediction conv: in fake-quant its bias is an integer at the accumulator scale, as in the blob
+        Tensor Predict(QConv c, Tensor x, Tensor w, ActQuant input)
+        {
+            if (!q)
+            {
+                return c.Conv(x, w);
+            }
+            var unit = input.Scale() * c.WeightScale();
+            var bias = Quantizers.RoundSte(c.Bias! / unit) * unit;
+            return conv2d(x, w, null, strides: [1, 1], padding: [c.Kernel / 2, c.Kernel / 2]) + bias.view(1, -1, 1, 1);
+        }
         var result = new LevelOutput[5];
         for (int l = 0; l < 5; l++)
         {
-            var lc = ClsPred.Conv(cls[l], wc);
-            var lb = BoxPred.Conv(box[l], wb);
+            var lc = Predict(ClsPred, cls[l], wc, ClsTowerOut[^1]);
+            var lb = Predict(BoxPred, box[l], wb, BoxTowerOut[^1]);
             Tensor? lt = null;
             if (Config.Fcos)
             {
                 lb = (LevelScales[l] * lb).relu();
-                lt = CtrPred!.Conv(box[l], wt!);
+                lt = Predict(CtrPred!, box[l], wt!, BoxTowerOut[^1]);
             }
             if (q)
             {

@@ -73,6 +73,41 @@ public static class Evaluation
         return CocoEvaluator.Evaluate(samples, dets, c.NumClasses);
     }
 
+    /// <summary>
+    /// The training model's own fake-quant forward (float32, BN unfolded) against the folded model's head
+    /// codes: how closely training sees the deployed function (fraction equal, fraction within one code).
+    /// </summary>
+    public static (double Equal, double WithinOne, long Total) CompareQatToFolded(AqdDetectorModel m, FoldedSimulator sim, IReadOnlyList<DetectionSample> samples, int batch = 16)
+    {
+        var c = m.Config;
+        long equal = 0, near = 0, total = 0;
+        using (no_grad())
+        {
+            foreach (var b in Batches(samples, batch))
+            {
+                GcSafePoint.Enter();
+                using var scope = NewDisposeScope();
+                var bgr = b.Select(s => s.Bgr).ToList();
+                var outs = m.Forward(AqdDetectorModel.InputTensor(bgr, c.ImageSize), ForwardMode.QatEval);
+                var flat = outs.SelectMany(o => o.Ctr is null ? new[] { o.Cls, o.Box } : [o.Cls, o.Box, o.Ctr]).ToList();
+                var codes = sim.Forward(bgr);
+                for (int o = 0; o < flat.Count; o++)
+                {
+                    var d = (flat[o].to(ScalarType.Float64) / OutputScale(c, o)).round() - codes[o];
+                    if (Environment.GetEnvironmentVariable("AQD_TRAIN_DEBUG") == "1")
+                    {
+                        Console.WriteLine($"  output {o}: equal {d.eq(0).sum().item<long>()}/{d.numel()} max {d.abs().max().item<double>()} qat-range [{(flat[o] / OutputScale(c, o)).min().item<float>()}, {(flat[o] / OutputScale(c, o)).max().item<float>()}] sim-range [{codes[o].min().item<double>()}, {codes[o].max().item<double>()}]");
+                    }
+                    equal += d.eq(0).sum().item<long>();
+                    near += d.abs().le(1).sum().item<long>();
+                    total += d.numel();
+                }
+            }
+        }
+        GcSafePoint.Exit();
+        return ((double)equal / Math.Max(1, total), (double)near / Math.Max(1, total), total);
+    }
+
     public static PackedComparison ComparePacked(ModelConfig c, FoldedSimulator sim, PackedModel packed, IReadOnlyList<DetectionSample> samples, int batch = 16)
     {
         var simDets = new List<ScoredBox>();

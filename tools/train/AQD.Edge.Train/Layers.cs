@@ -121,6 +121,9 @@ public sealed class QConv
     /// <summary>The weights of this forward: float, or fake-quantized at <see cref="Bits"/>.</summary>
     public Tensor Weights(bool quant) => quant ? Quantizers.Weight(FloatWeight(), Alpha, Bits) : FloatWeight();
 
+    /// <summary>The weight step s_w = alpha / (2^b - 1) (alpha / 127 at 8 bits), as a 0-d tensor (gradient to alpha).</summary>
+    public Tensor WeightScale() => Alpha.abs().clamp_min(Quantizers.MinClip) / (Bits == 8 ? 127 : Quantizers.Levels(Bits));
+
     public Tensor Conv(Tensor x, Tensor w) => conv2d(x, w, Bias, strides: [Stride, Stride], padding: [Kernel / 2, Kernel / 2]);
 
     /// <summary>Weight clip at the start of QAT: the method's standardized clip per bit width (1.5, 2, 2.5 std), max |w| at 8 bits.</summary>
@@ -178,6 +181,9 @@ public sealed class ActQuant
     }
 
     public Tensor Apply(bool quant, bool calibrate, Tensor x) => Apply(quant, calibrate, [x])[0];
+
+    /// <summary>The activation step clip / (2^b - 1), as a 0-d tensor.</summary>
+    public Tensor Scale() => Clip.abs().clamp_min(Quantizers.MinClip) / Quantizers.Levels(Bits);
 
     public void Constrain()
     {

@@ -111,6 +111,9 @@ public static class TrainPipeline
         using var packed = PackedModel.Pack(pth, policy, blob);
         log.WriteLine($"packed {blob} ({packed.BlobBytes:N0} bytes, {packed.Network.Nodes.Count} layers)");
         var sim = new FoldedSimulator(c, sd);
+        var qatVsFolded = Evaluation.CompareQatToFolded(model, sim, val);
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"QAT model (float32) vs folded fake-quant head codes: {100 * qatVsFolded.Equal:F2}% equal, {100 * qatVsFolded.WithinOne:F2}% within one code ({qatVsFolded.Total:N0} codes)"));
         var cmp = Evaluation.ComparePacked(c, sim, packed, val);
         log.WriteLine($"fake-quant (folded, float64): val {cmp.Folded}");
         log.WriteLine($"integer engine (packed blob): val {cmp.Engine}");
@@ -120,7 +123,7 @@ public static class TrainPipeline
         File.WriteAllText(Path.Combine(o.OutputDirectory, "metrics.json"), JsonSerializer.Serialize(new
         {
             model = c, floatPhase, qatPhase, calibratedAp, floatAp, qatAp, foldedAp = cmp.Folded, engineAp = cmp.Engine,
-            codesEqual = cmp.CodesEqual, codesTotal = cmp.CodesTotal, maxCodeDiff = cmp.MaxCodeDiff, valImages = cmp.Images, blobBytes = packed.BlobBytes,
+            qatVsFoldedEqual = qatVsFolded.Equal, qatVsFoldedWithinOne = qatVsFolded.WithinOne, codesEqual = cmp.CodesEqual, codesTotal = cmp.CodesTotal, maxCodeDiff = cmp.MaxCodeDiff, valImages = cmp.Images, blobBytes = packed.BlobBytes,
         }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         return result;
     }
