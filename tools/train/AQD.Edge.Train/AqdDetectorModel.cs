@@ -58,6 +58,21 @@ public sealed class AqdDetectorModel
     public Parameter[] LevelScales { get; }
     public string Head { get; }
 
+    /// <summary>
+    /// Int16 scales of the stream groups (layer2..4, fpn) and the power-of-two shift of layer1 below the
+    /// stem scale, fixed at QAT start (<see cref="CheckpointExport.CalibrateInt16"/>): when set, fake-quant
+    /// forwards round the residual stream and the FPN sums to int16 at these scales (straight-through), as
+    /// the engine does; export writes the same scales. Null: not simulated (float training, calibration).
+    /// </summary>
+    public Dictionary<string, double>? Int16Scales { get; set; }
+
+    /// <summary>The int16 scale of a group now (layer1 follows the learned stem clip: stem scale / 2^e).</summary>
+    public double GroupScale(string group)
+    {
+        var s = Int16Scales ?? throw new InvalidOperationException("int16 scales are not calibrated.");
+        return group == "layer1" ? Math.ScaleB(Math.Max(Math.Abs(StemOut.Clip.item<float>()), Quantizers.MinClip) / 255, -(int)s["layer1.shift"]) : s[group];
+    }
+
     public sealed record Block(QConv Conv1, QConv Conv2, QConv? Shortcut, ActQuant In, ActQuant Mid, int Stage);
 
     public AqdDetectorModel(ModelConfig config)
@@ -224,13 +239,20 @@ public sealed class AqdDetectorModel
         Tensor? Scale(ActQuant a) => q ? a.Scale() : null;
         using var one = tensor(1f);
 
-        void Record(string group, Tensor t)
+        var groupScale = q && Int16Scales is not null ? new[] { "layer1", "layer2", "layer3", "layer4", "fpn" }.ToDictionary(g => g, GroupScale) : null;
+        Tensor Record(string group, Tensor t)
         {
             if (m.GroupMax is not null)
             {
                 double v = t.detach().abs().max().item<float>();
                 m.GroupMax[group] = Math.Max(m.GroupMax.GetValueOrDefault(group), v);
             }
+            if (groupScale is null)
+            {
+                return t;
+            }
+            double gs = groupScale[group];
+            return Quantizers.RoundSte(t / gs).clamp(short.MinValue, short.MaxValue) * gs;
         }
 
         var stem = StemOut.Apply(q, cal, ConvBn(Stem, x, q ? one : null, relu: true));
@@ -241,16 +263,13 @@ public sealed class AqdDetectorModel
             string g = $"layer{blk.Stage + 1}";
             var xq = blk.In.Apply(q, cal, stream);
             var h = blk.Mid.Apply(q, cal, ConvBn(blk.Conv1, xq, Scale(blk.In), relu: true));
-            var y = ConvBn(blk.Conv2, h, Scale(blk.Mid), relu: false);
-            Record(g, y);
+            var y = Record(g, ConvBn(blk.Conv2, h, Scale(blk.Mid), relu: false));
             var idn = stream;
             if (blk.Shortcut is not null)
             {
-                idn = ConvBn(blk.Shortcut, xq, Scale(blk.In), relu: false);
-                Record(g, idn);
+                idn = Record(g, ConvBn(blk.Shortcut, xq, Scale(blk.In), relu: false));
             }
-            stream = (y + idn).relu();
-            Record(g, stream);
+            stream = Record(g, (y + idn).relu());
             stages[blk.Stage] = stream;
         }
         Tensor[] c = [stages[1], stages[2], stages[3]];
@@ -259,14 +278,11 @@ public sealed class AqdDetectorModel
         for (int i = 2; i >= 0; i--)
         {
             lq[i] = LateralIn[i].Apply(q, cal, c[i]);
-            lat[i] = ConvBn(Laterals[i], lq[i], Scale(LateralIn[i]), relu: true);
-            Record("fpn", lat[i]);
+            lat[i] = Record("fpn", ConvBn(Laterals[i], lq[i], Scale(LateralIn[i]), relu: true));
         }
         var t5 = lat[2];
-        var t4 = (lat[1] + interpolate(t5, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest)).relu();
-        Record("fpn", t4);
-        var t3 = (lat[0] + interpolate(t4, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest)).relu();
-        Record("fpn", t3);
+        var t4 = Record("fpn", (lat[1] + interpolate(t5, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest)).relu());
+        var t3 = Record("fpn", (lat[0] + interpolate(t4, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest)).relu());
         Tensor[] ts = [t3, t4, t5];
         var outs = new Tensor[3];
         for (int i = 0; i < 3; i++)

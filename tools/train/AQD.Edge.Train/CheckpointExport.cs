@@ -18,7 +18,8 @@ public static class CheckpointExport
 {
     public const double Int16Headroom = 16000;
 
-    public static Dictionary<string, Tensor> StateDict(AqdDetectorModel m, IReadOnlyDictionary<string, double> groupScales)
+    /// <summary>The checkpoint of <paramref name="m"/> (its int16 scales must be calibrated: <see cref="AqdDetectorModel.Int16Scales"/>).</summary>
+    public static Dictionary<string, Tensor> StateDict(AqdDetectorModel m)
     {
         var sd = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         using (no_grad())
@@ -51,9 +52,9 @@ public static class CheckpointExport
             }
             for (int s = 0; s < 4; s++)
             {
-                sd[$"backbone.bottom_up.res{s + 2}.stream_scale"] = tensor((float)groupScales[$"layer{s + 1}"]);
+                sd[$"backbone.bottom_up.res{s + 2}.stream_scale"] = tensor((float)m.GroupScale($"layer{s + 1}"));
             }
-            sd["backbone.fpn_sum_scale"] = tensor((float)groupScales["fpn"]);
+            sd["backbone.fpn_sum_scale"] = tensor((float)m.GroupScale("fpn"));
         }
         return sd;
     }
@@ -61,10 +62,12 @@ public static class CheckpointExport
     /// <summary>
     /// The int16 scales of the stream groups (layer1..4, fpn): the largest |value| seen in fake-quant
     /// evaluation on the calibration images maps to about 16000 (the builder's rule); layer1 becomes the
-    /// stem scale / 2^e (its first add takes the uint8 max-pool output).
+    /// stem scale / 2^e (its first add takes the uint8 max-pool output; key "layer1.shift" = e). Sets
+    /// <see cref="AqdDetectorModel.Int16Scales"/>: from then on fake-quant forwards simulate the int16 rounding.
     /// </summary>
     public static Dictionary<string, double> CalibrateInt16(AqdDetectorModel m, IEnumerable<Tensor> batches)
     {
+        m.Int16Scales = null;
         var max = new Dictionary<string, double>();
         using (no_grad())
         {
@@ -78,6 +81,8 @@ public static class CheckpointExport
         double stem = Math.Abs(m.StemOut.Clip.item<float>()) / 255;
         int e = Math.Max(0, (int)Math.Floor(Math.Log2(stem / scales["layer1"])));
         scales["layer1"] = Math.ScaleB(stem, -e);
+        scales["layer1.shift"] = e;
+        m.Int16Scales = scales;
         return scales;
     }
 
@@ -90,6 +95,7 @@ public static class CheckpointExport
 
     public static void Write(string pthPath, string policyPath, ModelConfig config, IReadOnlyDictionary<string, Tensor> sd)
     {
+        File.Delete(pthPath);   // PickleStateDict does not truncate an existing, longer file (a corrupt zip)
         TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(pthPath, sd.ToDictionary(kv => kv.Key, kv => kv.Value.to(ScalarType.Float32)));
         File.WriteAllText(policyPath, JsonSerializer.Serialize(config.ToPolicy(), Json) + "\n");
     }

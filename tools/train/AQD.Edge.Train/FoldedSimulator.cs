@@ -40,6 +40,9 @@ public sealed class FoldedSimulator
         groupScale["layer1"] = Math.ScaleB(stem, -Math.Max(0, (int)Math.Round(Math.Log2(stem / groupScale["layer1"]))));
     }
 
+    /// <summary>Diagnostics (AQD_SIM_NO_INT16=1): keep the int16 stream and FPN sums unrounded, to measure what the int16 rounding changes.</summary>
+    private static readonly bool NoInt16Rounding = Environment.GetEnvironmentVariable("AQD_SIM_NO_INT16") == "1";
+
     private double StemScale => S("backbone.bottom_up.stem.quan_out.clip_val") / 255;
 
     private double S(string key) => Math.Abs(sd[key].flatten()[0].item<double>());
@@ -181,6 +184,11 @@ public sealed class FoldedSimulator
         }
         using var scope = NewDisposeScope();
         var shape = new long[] { 1, ch, 1, 1 };
+        if (NoInt16Rounding && hi == short.MaxValue)
+        {
+            var real = (acc + tensor(bias.Select(v => (double)v).ToArray()).reshape(shape)) * tensor(m0.Select((v, i) => v / (double)div[i]).ToArray()).reshape(shape);
+            return real.clamp(lo, hi).MoveToOuterDisposeScope();
+        }
         var a = acc.round().to(ScalarType.Int64) + tensor(bias).reshape(shape);
         var v = (a * tensor(m0).reshape(shape) + tensor(half).reshape(shape)).div(tensor(div).reshape(shape), rounding_mode: RoundingMode.floor);
         return v.clamp(lo, hi).to(ScalarType.Float64).MoveToOuterDisposeScope();
@@ -191,6 +199,10 @@ public sealed class FoldedSimulator
     {
         var r = FixedPointMultiplier.FromReal(x.Scale / sOut);
         using var scope = NewDisposeScope();
+        if (NoInt16Rounding)
+        {
+            return new Q((x.Codes * FixedPointMultiplier.ToReal(r) + 0.5).floor().clamp(0, hi).MoveToOuterDisposeScope(), x.Scale / FixedPointMultiplier.ToReal(r));
+        }
         var v = (x.Codes.round().to(ScalarType.Int64) * r.Multiplier + (1L << (r.Shift - 1))).div(1L << r.Shift, rounding_mode: RoundingMode.floor);
         return new Q(v.clamp(0, hi).to(ScalarType.Float64).MoveToOuterDisposeScope(), x.Scale / FixedPointMultiplier.ToReal(r));
     }

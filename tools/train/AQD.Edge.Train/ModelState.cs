@@ -22,6 +22,7 @@ public static class ModelState
         {
             sd[name] = t.clone();
         }
+        File.Delete(path);   // PickleStateDict does not truncate an existing file
         TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(path, sd);
     }
 

@@ -40,7 +40,7 @@ public sealed record PipelineOptions
 
 /// <summary>Figures of a pipeline run (also written as metrics.json).</summary>
 public sealed record PipelineResult(ModelConfig Model, PhaseResult Float, PhaseResult Qat, CocoMetrics FloatAP, CocoMetrics QatAP,
-    PackedComparison Packed, string Checkpoint, string Policy, string Blob, int BlobBytes)
+    PackedComparison Packed, string Checkpoint, string Policy, string Blob, int BlobBytes, double QatCodesEqualToFolded)
 {
     /// <summary>|AP(fake-quant, folded) - AP(integer engine)| in AP points (x100).</summary>
     public double ApGapPoints => Math.Abs(Packed.Folded.AP - Packed.Engine.AP) * 100;
@@ -97,14 +97,14 @@ public static class TrainPipeline
             Trainer.FloorRunningVariance(model);
             Trainer.CalibrateClips(model, calib);
         }
+        CheckpointExport.CalibrateInt16(model, [calib]);   // fixed from here: QAT sees the int16 stream the engine computes
         var calibratedAp = Evaluation.EvalModel(model, ForwardMode.QatEval, val);
         log.WriteLine($"M{c.Bits}F8L8 after clip calibration{(o.BnCalibrationBatches > 0 ? " and BN re-estimation" : "")} (before QAT): val AP {calibratedAp.AP:F4} AP50 {calibratedAp.AP50:F4}");
         var qatPhase = Trainer.Run(model, o.QatFrozenBn ? ForwardMode.QatTrainFrozenBn : ForwardMode.QatTrain, o.Qat, Source(o.Qat, o.Float.Iterations * o.Float.Batch), log, $"qat-m{c.Bits}");
         var qatAp = Evaluation.EvalModel(model, ForwardMode.QatEval, val);
         log.WriteLine($"QAT model (fake-quant, BN unfolded, float32): val {qatAp}");
 
-        var scales = CheckpointExport.CalibrateInt16(model, [calib]);
-        var sd = CheckpointExport.StateDict(model, scales);
+        var sd = CheckpointExport.StateDict(model);
         string pth = Path.Combine(o.OutputDirectory, "qat.pth"), policy = Path.Combine(o.OutputDirectory, "policy.json"), blob = Path.Combine(o.OutputDirectory, "model.aqd");
         CheckpointExport.Write(pth, policy, c, sd);
         log.WriteLine($"exported {pth} ({sd.Count} keys, {new FileInfo(pth).Length:N0} bytes) + {policy}");
@@ -119,7 +119,7 @@ public static class TrainPipeline
         log.WriteLine($"integer engine (packed blob): val {cmp.Engine}");
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"head output codes: {cmp.CodesEqual:N0}/{cmp.CodesTotal:N0} equal ({100 * cmp.CodeAgreement:F4}%), max |diff| {cmp.MaxCodeDiff}; AP gap {Math.Abs(cmp.Folded.AP - cmp.Engine.AP) * 100:F3} points"));
-        var result = new PipelineResult(c, floatPhase, qatPhase, floatAp, qatAp, cmp, pth, policy, blob, packed.BlobBytes);
+        var result = new PipelineResult(c, floatPhase, qatPhase, floatAp, qatAp, cmp, pth, policy, blob, packed.BlobBytes, qatVsFolded.Equal);
         File.WriteAllText(Path.Combine(o.OutputDirectory, "metrics.json"), JsonSerializer.Serialize(new
         {
             model = c, floatPhase, qatPhase, calibratedAp, floatAp, qatAp, foldedAp = cmp.Folded, engineAp = cmp.Engine,
