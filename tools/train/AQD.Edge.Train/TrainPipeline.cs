@@ -59,6 +59,15 @@ public static class TrainPipeline
     {
         var c = o.Model;
         c.Validate();
+        if ((o.FromFloat is null && o.Float.Iterations < 1) || o.Qat.Iterations < 1 || o.Float.Batch < 1 || o.Qat.Batch < 1 || o.ValImages < 1 || o.Threads < 1
+            || !(o.Float.LearningRate > 0) || !(o.Qat.LearningRate > 0) || o.Float.LogEvery < 1 || o.Qat.LogEvery < 1)
+        {
+            throw new ArgumentException($"iterations ({o.Float.Iterations}, {o.Qat.Iterations}), batch sizes, val images ({o.ValImages}), threads ({o.Threads}), learning rates and log intervals must be positive.");
+        }
+        if (o.FromFloat is not null && !File.Exists(o.FromFloat))
+        {
+            throw new ArgumentException($"--from-float {o.FromFloat}: no such file.");
+        }
         Directory.CreateDirectory(o.OutputDirectory);
         torch.set_num_threads(o.Threads);
         torch.manual_seed(o.Seed);
