@@ -302,9 +302,24 @@ public sealed class AqdDetectorModel
                 var w = convs[i].Weights(q);
                 var sIn = Scale(i == 0 ? HeadIn : quants[i - 1]);
                 var ys = new Tensor[5];
-                for (int l = 0; l < 5; l++)
+                if (Config.SharedHeadBn && m.Training)
                 {
-                    ys[l] = ConvBnW(convs[i], w, xs[l], sIn, relu: true, l);
+                    // one BN for all levels: batch statistics over the five levels together (running statistics too)
+                    var accs = xs.Select(x => convs[i].Conv(x, w)).ToArray();
+                    var joint = cat([.. accs.Select(a => a.flatten(2))], 2).unsqueeze(3);
+                    var normed = convs[i].Norms[0].Forward(joint, true, m.BnMomentum).squeeze(3).relu();
+                    var parts = normed.split([.. accs.Select(a => a.shape[2] * a.shape[3])], 2);
+                    for (int l = 0; l < 5; l++)
+                    {
+                        ys[l] = parts[l].reshape(accs[l].shape);
+                    }
+                }
+                else
+                {
+                    for (int l = 0; l < 5; l++)
+                    {
+                        ys[l] = ConvBnW(convs[i], w, xs[l], sIn, relu: true, l);
+                    }
                 }
                 xs = quants[i].Apply(q, cal, ys);
             }
