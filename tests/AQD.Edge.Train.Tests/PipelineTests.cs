@@ -59,8 +59,9 @@ public sealed class PipelineTests
             Assert.True(r.Packed.CodesTotal - r.Packed.CodesEqual <= r.Packed.CodesTotal / 1000,
                 $"{r.Packed.CodesTotal - r.Packed.CodesEqual} of {r.Packed.CodesTotal} head codes differ (max {r.Packed.MaxCodeDiff})");
             Assert.True(r.ApGapPoints <= 0.1, $"AP gap {r.ApGapPoints} points");
-            // the training model's own fake-quant forward (float32; int16 stream and folded BN simulated) computes the same codes
-            Assert.True(r.QatCodesEqualToFolded >= 0.99, $"QAT model vs folded: {r.QatCodesEqualToFolded:P3} of the head codes equal");
+            // the training model's own fake-quant forward (float32; int16 stream and folded BN simulated) computes the same
+            // codes up to float32 rounding (100% here; a trained 4-bit FCOS had 86% equal, 96% within one step)
+            Assert.True(r.QatCodesEqualToFolded >= 0.95, $"QAT model vs folded: {r.QatCodesEqualToFolded:P3} of the head codes equal");
             Assert.True(Math.Abs(r.QatAP.AP - r.Packed.Engine.AP) * 100 <= 0.1, $"QAT model AP {r.QatAP.AP} vs engine {r.Packed.Engine.AP}");
             Assert.True(double.IsFinite(r.Qat.FinalLoss) && double.IsFinite(r.Float.FinalLoss));
         }
