@@ -41,7 +41,7 @@ declare -A ARM64_TEST_ARGS=(
     ["tests/AQD.Edge.Detection.Tests/AQD.Edge.Detection.Tests.csproj"]="-trait Arm64=decode"
 )
 ARM64_CPUS=("cortex-a72" "cortex-a76")
-APT_PACKAGES=(clang lld gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static mosquitto mosquitto-clients ffmpeg libonnx-testdata)
+APT_PACKAGES=(clang lld gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static mosquitto mosquitto-clients ffmpeg libonnx-testdata g++ patchelf)
 ARM64_DEBS=(libssl3:arm64 libicu72:arm64)
 QEMU_TIMEOUT="${AQD_QEMU_TIMEOUT:-1500}"
 eval "EXTRA_ARGS=(${AQD_TEST_FILTER:-})"
