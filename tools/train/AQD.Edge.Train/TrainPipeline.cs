@@ -13,7 +13,7 @@ public sealed record PipelineOptions
     public PhaseOptions Float { get; init; } = new() { Iterations = 2000, LearningRate = 2e-3 };
     public PhaseOptions Qat { get; init; } = new() { Iterations = 1000, LearningRate = 5e-4, Warmup = 50 };
     public int ValImages { get; init; } = 200;
-    public ulong DataSeed { get; init; } = 1;
+    public long DataSeed { get; init; } = 1;
     public int MinObjects { get; init; } = 1;
     public int MaxObjects { get; init; } = 6;
     public int MinObjectPx { get; init; } = 12;
