@@ -8,7 +8,7 @@
 #   FAMILIES=fcos QAT_ITERS=600 bash tools/train/experiments/run-curve.sh
 #
 # Environment: OUT (artifacts/train-runs/curve), FAMILIES ("fcos retinanet"), FLOAT_ITERS (2000),
-# QAT_ITERS (900), THREADS (1 torch thread: two multi-threaded runtimes on a shared 2-core machine collapse),
+# QAT_ITERS (600), THREADS (1 torch thread: two multi-threaded runtimes on a shared 2-core machine collapse),
 # COMMON (model / data options for every run), TRAIN (an aqd-train executable already built: skips the
 # trainer build). A run whose metrics.json exists is skipped (rerun = resume).
 # Time on this machine (2 shared cores, 1 thread): ~15 min float + ~6 min QAT + ~1 min evaluation per run,
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/../../.."
 OUT=${OUT:-artifacts/train-runs/curve}
 FAMILIES=${FAMILIES:-"fcos retinanet"}
 FLOAT_ITERS=${FLOAT_ITERS:-2000}
-QAT_ITERS=${QAT_ITERS:-900}
+QAT_ITERS=${QAT_ITERS:-600}
 THREADS=${THREADS:-1}
 COMMON=${COMMON:-"--width 16 --fpn 32 --size 128 --batch 16 --val 200 --log-every 50"}
 
