@@ -39,14 +39,7 @@ public static class AqdOnnxExporter
                     int k = c.Weights.Kernel;
                     b.Initializer(OnnxTensors.Float(y + ".weight", w, c.Output.Channels, c.Weights.InChannels, k, k));
                     b.Initializer(OnnxTensors.Float(y + ".bias", bias, c.Output.Channels));
-                    string conv = c.Relu ? y + ".conv" : y;
-                    b.Node("Conv", [x, y + ".weight", y + ".bias"], [conv],
-                        OnnxGraphBuilder.Ints("kernel_shape", k, k), OnnxGraphBuilder.Ints("strides", c.Stride, c.Stride),
-                        OnnxGraphBuilder.Ints("pads", c.Pad, c.Pad, c.Pad, c.Pad));
-                    if (c.Relu)
-                    {
-                        b.Node("Relu", [conv], [y]);
-                    }
+                    ConvRelu(b, c, x, y + ".weight", y + ".bias", y);
                     break;
                 }
                 case AqdAdd a:
@@ -85,6 +78,20 @@ public static class AqdOnnxExporter
     }
 
     /// <summary>Weights [cout][cin][k][k] = Gain_c s_w w (from NHWC-order levels [cout][k][k][cin]) and bias Offset_c.</summary>
+    /// <summary>The Conv node of <paramref name="c"/> (square kernel, symmetric padding) writing <paramref name="y"/>, through a Relu when the conv has one; shared by both exporters.</summary>
+    internal static void ConvRelu(OnnxGraphBuilder b, AqdConv c, string x, string weight, string bias, string y)
+    {
+        int k = c.Weights.Kernel;
+        string conv = c.Relu ? y + ".conv" : y;
+        b.Node("Conv", [x, weight, bias], [conv],
+            OnnxGraphBuilder.Ints("kernel_shape", k, k), OnnxGraphBuilder.Ints("strides", c.Stride, c.Stride),
+            OnnxGraphBuilder.Ints("pads", c.Pad, c.Pad, c.Pad, c.Pad));
+        if (c.Relu)
+        {
+            b.Node("Relu", [conv], [y]);
+        }
+    }
+
     private static (float[] Weights, float[] Bias) Folded(AqdConv c)
     {
         var w = c.Weights;

@@ -179,14 +179,7 @@ public static class AqdQdqExporter
         b.Initializer(OnnxTensors.Int32(n + ".bias", c.Bias, cout));
         b.Initializer(OnnxTensors.Float(n + ".bias_scale", bScale, cout));
         b.Node("DequantizeLinear", [n + ".bias", n + ".bias_scale"], [n + ".bias.dq"], OnnxGraphBuilder.Int("axis", 0));
-        string conv = c.Relu ? y + ".conv" : y;
-        b.Node("Conv", [x, n + ".weight.dq", n + ".bias.dq"], [conv],
-            OnnxGraphBuilder.Ints("kernel_shape", k, k), OnnxGraphBuilder.Ints("strides", c.Stride, c.Stride),
-            OnnxGraphBuilder.Ints("pads", c.Pad, c.Pad, c.Pad, c.Pad));
-        if (c.Relu)
-        {
-            b.Node("Relu", [conv], [y]);
-        }
+        AqdOnnxExporter.ConvRelu(b, c, x, n + ".weight.dq", n + ".bias.dq", y);
     }
 
     /// <summary>The blob writer's detector and policy metadata as metadata_props (<see cref="OnnxMetadataProps"/>).</summary>
