@@ -57,6 +57,38 @@ public sealed class PackAqdCommandTests
         }
     }
 
+    /// <summary>
+    /// The bundled digit demo blobs (app/models/aqd-fcos-digits-m{4,2}.aqd, aqd-retinanet-digits-m4.aqd) are exactly what pack-aqd makes of
+    /// their committed checkpoints (app/models/checkpoints) with the options of
+    /// tools/pack-model/examples/pack-digits-demo.sh: nothing in a shipped blob comes from outside the repository.
+    /// </summary>
+    [Theory]
+    [InlineData("fcos", 4)]
+    [InlineData("fcos", 2)]
+    [InlineData("retinanet", 4)]
+    public void BundledDigitBlobIsReproducedFromItsCheckpoint(string family, int bits)
+    {
+        string root = Path.GetFullPath(Path.Combine(AqdImages.FindTestImages(), "..", "..", ".."));
+        string models = Path.Combine(root, "app", "models");
+        string run = Path.Combine(models, "checkpoints", $"{family}-digits-m{bits}");
+        string name = $"aqd-{family}-digits-m{bits}";
+        string output = Path.Combine(Path.GetTempPath(), $"pack-aqd-{name}-{Environment.ProcessId}.aqd");
+        try
+        {
+            var (code, _, e) = PackModelCliRunner.Run("pack-aqd", Path.Combine(run, "qat.pth"), "--policy", Path.Combine(run, "policy.json"),
+                "--labels", Path.Combine(models, "digits.names"), "--name", name, "--score-threshold", "400", "-o", output);
+            Assert.True(code == PackModelCli.Ok, e);
+            byte[] expected = File.ReadAllBytes(Path.Combine(models, name + ".aqd")), actual = File.ReadAllBytes(output);
+            int first = expected.AsSpan().CommonPrefixLength(actual);
+            Assert.True(first == expected.Length && actual.Length == expected.Length,
+                $"{name}.aqd ({expected.Length:N0} bytes) differs from the re-packed checkpoint ({actual.Length:N0} bytes) at byte offset {first:N0}");
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
     [Fact]
     public void UnreadableCheckpointIsAnImportError()
     {

@@ -47,11 +47,11 @@ public sealed class Arm64BinaryTests(Arm64Binary arm64) : IClassFixture<Arm64Bin
     /// the x64 build, and as many ground-truth digits found as DigitDemoDetectTests requires.
     /// </summary>
     [Theory]
-    [InlineData(4, "cortex-a72", 7)]
-    [InlineData(2, "cortex-a76", 7)]
+    [InlineData(4, "cortex-a72", 11)]
+    [InlineData(2, "cortex-a76", 8)]
     public async Task Arm64_native_binary_under_qemu_runs_the_digit_models_like_x64(int bits, string cpu, int minFound)
     {
-        string[] args = ["detect", DigitDemo.Images, $"--Detector:Model={DigitDemo.Model(bits)}", "--Detector:Threads=1"];
+        string[] args = ["detect", DigitDemo.Images, $"--Detector:Model={DigitDemo.Model("fcos", bits)}", "--Detector:Threads=1"];
         var x64 = new StringWriter();
         var x64Err = new StringWriter();
         Assert.Equal(WorkerCli.Ok, WorkerCli.Run(args, x64, x64Err));

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace AQD.Edge.Worker.Tests.Support;
 
 /// <summary>
-/// The bundled trained digit detectors (app/models/aqd-fcos-digits-m{4,2}.aqd) and their demo images
+/// The bundled trained digit detectors (app/models/aqd-fcos-digits-m{4,2}.aqd, aqd-retinanet-digits-m4.aqd) and their demo images
 /// (app/demo/digits: digit scenes of the test split with a COCO ground-truth JSON), and the match of
 /// detect's JSON output against that ground truth: a ground-truth digit is found when an unused
 /// printed detection of the same class overlaps it with IoU &gt;= 0.5 (detections taken in descending
@@ -13,7 +13,7 @@ internal static class DigitDemo
 {
     public static string Images => Path.Combine(TestPaths.RepoRoot, "app", "demo", "digits");
     public static string GroundTruth => Path.Combine(Images, "ground-truth.json");
-    public static string Model(int bits) => Path.Combine(TestPaths.RepoRoot, "app", "models", $"aqd-fcos-digits-m{bits}.aqd");
+    public static string Model(string family, int bits) => Path.Combine(TestPaths.RepoRoot, "app", "models", $"aqd-{family}-digits-m{bits}.aqd");
 
     public sealed record Box(int ClassId, double X1, double Y1, double X2, double Y2);
 

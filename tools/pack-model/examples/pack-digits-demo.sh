@@ -8,8 +8,9 @@
 #
 # Default output: app/models/aqd-<family>-digits-m<bits>.aqd (family and bits from RUN_DIR/policy.json),
 # the names the demo, the tests and the README use. Example (the bundled blobs):
-#   bash tools/pack-model/examples/pack-digits-demo.sh artifacts/train-runs/fcos-m4
-#   bash tools/pack-model/examples/pack-digits-demo.sh artifacts/train-runs/fcos-m2
+#   bash tools/pack-model/examples/pack-digits-demo.sh app/models/checkpoints/fcos-digits-m4
+#   bash tools/pack-model/examples/pack-digits-demo.sh app/models/checkpoints/fcos-digits-m2
+#   bash tools/pack-model/examples/pack-digits-demo.sh app/models/checkpoints/retinanet-digits-m4
 # After replacing a blob, update its row in app/models/README.md (val AP from RUN_DIR/metrics.json, the
 # checkpoint's sha256, printed below) and re-measure the floors of the demo tests (app/demo/digits/README.md).
 set -euo pipefail

@@ -3,28 +3,33 @@
 # (trained by the 4-bit run), QAT at 4, 3 and 2 bits from that float.pth, and the 2-bit shared-head-BN
 # ablation (its own float model: one BN per head conv instead of one per pyramid level, so the multi-level
 # float.pth does not fit it). Same schedule for every run; then the results table and the plot.
+# Control (not in the table): a float model trained for FLOAT_ITERS + QAT_ITERS iterations (run
+# FAMILY-float-long, --qat-iters 1), the float accuracy the same total training reaches without quantization.
 #
 #   bash tools/train/experiments/run-curve.sh            # from the repository root
-#   FAMILIES=fcos QAT_ITERS=600 bash tools/train/experiments/run-curve.sh
+#   FAMILIES=fcos QAT_ITERS=600 CONTROL=0 bash tools/train/experiments/run-curve.sh
 #
 # Environment: OUT (artifacts/train-runs/curve), FAMILIES ("fcos retinanet"), FLOAT_ITERS (2000),
-# QAT_ITERS (600), THREADS (1 torch thread: two multi-threaded runtimes on a shared 2-core machine collapse),
+# QAT_ITERS (3000), CONTROL (1: also the float-long control run), THREADS (1 torch thread: two multi-threaded runtimes on a shared 2-core machine collapse),
 # COMMON (model / data options for every run), TRAIN (an aqd-train executable already built: skips the
 # trainer build). A run whose metrics.json exists is skipped (rerun = resume).
-# Time on this machine (2 shared cores, 1 thread): ~15 min float + ~6 min QAT + ~1 min evaluation per run,
-# about 1 h per family (docs/training.md).
+# Time on this machine (2 shared cores, two families in parallel, 1 thread each): ~8 min per 2000 float
+# iterations, ~15 min per 3000 QAT iterations, ~1 min evaluation per run: about 1.5 h per family with the
+# control (docs/training.md).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 OUT=${OUT:-artifacts/train-runs/curve}
 FAMILIES=${FAMILIES:-"fcos retinanet"}
 FLOAT_ITERS=${FLOAT_ITERS:-2000}
-QAT_ITERS=${QAT_ITERS:-600}
+QAT_ITERS=${QAT_ITERS:-3000}
+CONTROL=${CONTROL:-1}
 THREADS=${THREADS:-1}
 COMMON=${COMMON:-"--width 16 --fpn 32 --size 128 --batch 16 --val 200 --log-every 50"}
 
 for v in FLOAT_ITERS QAT_ITERS THREADS; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "run-curve: $v=${!v} must be a positive integer" >&2; exit 2; }
 done
+[[ $CONTROL == 0 || $CONTROL == 1 ]] || { echo "run-curve: CONTROL=$CONTROL must be 0 or 1" >&2; exit 2; }
 for f in $FAMILIES; do
     [[ $f == fcos || $f == retinanet ]] || { echo "run-curve: FAMILIES: '$f' is not fcos or retinanet" >&2; exit 2; }
 done
@@ -60,6 +65,9 @@ for f in $FAMILIES; do
     done
     run "$f-sharedbn-m2" --family "$f" --bits 2 --shared-bn --float-iters "$FLOAT_ITERS" --qat-iters "$QAT_ITERS"
     runs+=("$OUT/$f-m4" "$OUT/$f-m3" "$OUT/$f-m2" "$OUT/$f-sharedbn-m2")
+    if [ "$CONTROL" = 1 ]; then
+        run "$f-float-long" --family "$f" --bits 4 --float-iters $((FLOAT_ITERS + QAT_ITERS)) --qat-iters 1
+    fi
 done
 
 "$REPORT" --md "$OUT/results.md" --png "$OUT/aqd-digits-ap-vs-bits.png" --repetitions 21 "${runs[@]}"
