@@ -4,18 +4,20 @@
 # ablation (its own float model: one BN per head conv instead of one per pyramid level, so the multi-level
 # float.pth does not fit it). Same schedule for every run; then the results table and the plot.
 # Control (not in the table): a float model trained for FLOAT_ITERS + QAT_ITERS iterations (run
-# FAMILY-float-long, --qat-iters 1), the float accuracy the same total training reaches without quantization.
+# FAMILY-float-long, --qat-iters 1), the float accuracy the same total training reaches without quantization,
+# then QAT at 4 and 2 bits from that longer-trained float model (FAMILY-long-m4, FAMILY-long-m2; their QAT
+# data continues after the float model's, as in the matrix).
 #
 #   bash tools/train/experiments/run-curve.sh            # from the repository root
 #   FAMILIES=fcos QAT_ITERS=600 CONTROL=0 bash tools/train/experiments/run-curve.sh
 #
 # Environment: OUT (artifacts/train-runs/curve), FAMILIES ("fcos retinanet"), FLOAT_ITERS (2000),
-# QAT_ITERS (3000), CONTROL (1: also the float-long control run), THREADS (1 torch thread: two multi-threaded runtimes on a shared 2-core machine collapse),
+# QAT_ITERS (3000), CONTROL (1: also the float-long control and QAT at 4/2 bits from it), THREADS (1 torch thread: two multi-threaded runtimes on a shared 2-core machine collapse),
 # COMMON (model / data options for every run), TRAIN (an aqd-train executable already built: skips the
 # trainer build). A run whose metrics.json exists is skipped (rerun = resume).
 # Time on this machine (2 shared cores, two families in parallel, 1 thread each): ~8 min per 2000 float
-# iterations, ~15 min per 3000 QAT iterations, ~1 min evaluation per run: about 1.5 h per family with the
-# control (docs/training.md).
+# iterations, ~15 min per 3000 QAT iterations, ~1 min evaluation per run: about 1.5 h per family, 2.5 h
+# with the control (docs/training.md).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 OUT=${OUT:-artifacts/train-runs/curve}
@@ -58,6 +60,7 @@ run() {
 }
 
 runs=()
+longruns=()
 for f in $FAMILIES; do
     run "$f-m4" --family "$f" --bits 4 --float-iters "$FLOAT_ITERS" --qat-iters "$QAT_ITERS"
     for b in 3 2; do
@@ -66,9 +69,18 @@ for f in $FAMILIES; do
     run "$f-sharedbn-m2" --family "$f" --bits 2 --shared-bn --float-iters "$FLOAT_ITERS" --qat-iters "$QAT_ITERS"
     runs+=("$OUT/$f-m4" "$OUT/$f-m3" "$OUT/$f-m2" "$OUT/$f-sharedbn-m2")
     if [ "$CONTROL" = 1 ]; then
-        run "$f-float-long" --family "$f" --bits 4 --float-iters $((FLOAT_ITERS + QAT_ITERS)) --qat-iters 1
+        long=$((FLOAT_ITERS + QAT_ITERS))
+        run "$f-float-long" --family "$f" --bits 4 --float-iters "$long" --qat-iters 1
+        for b in 4 2; do
+            run "$f-long-m$b" --family "$f" --bits "$b" --from-float "$OUT/$f-float-long/float.pth" --float-iters "$long" --qat-iters "$QAT_ITERS"
+        done
+        longruns+=("$OUT/$f-float-long" "$OUT/$f-long-m4" "$OUT/$f-long-m2")
     fi
 done
 
 "$REPORT" --md "$OUT/results.md" --png "$OUT/aqd-digits-ap-vs-bits.png" --repetitions 21 "${runs[@]}"
 echo "run-curve: table $OUT/results.md, plot $OUT/aqd-digits-ap-vs-bits.png"
+if [ ${#longruns[@]} -gt 0 ]; then
+    "$REPORT" --md "$OUT/results-float-long.md" --no-latency "${longruns[@]}"
+    echo "run-curve: control table (QAT from the longer-trained float models) $OUT/results-float-long.md"
+fi
