@@ -11,13 +11,15 @@ internal static class Cli
         usage: aqd-train run --out DIR [--family fcos|retinanet] [--bits 2|3|4|8] [--width 16] [--fpn 32] [--head-convs 4]
                              [--size 128] [--classes 10] [--shared-bn] [--float-iters 2000] [--qat-iters 1000] [--batch 16]
                              [--lr 2e-3] [--qat-lr 5e-4] [--val 200] [--max-objects 6] [--min-px 12] [--max-px 0]
-                             [--threads 1] [--seed 1] [--log-every 20] [--from-float RUN/float.pth]
+                             [--threads 1] [--seed 1] [--log-every 20] [--from-float RUN/float.pth | --from-qat RUN/qat-state.pth]
                              [--qat-batch-bn] [--bn-calib 16]
         QAT trains with BN frozen on statistics re-estimated under fake quantization (--bn-calib batches);
         --qat-batch-bn uses batch statistics instead.
         Trains FCOS / RetinaNet (ResNet-18-style, FPN, shared heads with multi-level BN) on MNIST digit scenes,
         then AQD QAT at M{bits}F8L8 from the float weights; writes DIR/qat.pth, DIR/policy.json, DIR/model.aqd,
-        DIR/metrics.json (and DIR/float.pth, the float model; --from-float starts QAT from one) and compares the fake-quant model with the packed integer model on the val split.
+        DIR/metrics.json, DIR/float.pth (the float model; --from-float starts QAT from one) and DIR/qat-state.pth (the QAT
+        model's latent weights; --from-qat starts QAT at another bit width from one: progressive quantization), and compares
+        the fake-quant model with the packed integer model on the val split.
         """;
 
     public static int Run(string[] args)
@@ -75,7 +77,7 @@ internal static class Cli
                 Float = new PhaseOptions { Iterations = floatIters, Batch = batch, LearningRate = D("--lr", 2e-3), Warmup = Math.Min(100, floatIters / 10), LogEvery = logEvery },
                 Qat = new PhaseOptions { Iterations = qatIters, Batch = batch, LearningRate = D("--qat-lr", 5e-4), Warmup = Math.Min(50, qatIters / 10), LogEvery = logEvery },
                 ValImages = I("--val", 200), MaxObjects = I("--max-objects", 6), MinObjectPx = I("--min-px", 12), MaxObjectPx = I("--max-px", 0),
-                Threads = I("--threads", 1), Seed = I("--seed", 1), FromFloat = S("--from-float"), QatFrozenBn = !flags.Contains("--qat-batch-bn"),
+                Threads = I("--threads", 1), Seed = I("--seed", 1), FromFloat = S("--from-float"), FromQat = S("--from-qat"), QatFrozenBn = !flags.Contains("--qat-batch-bn"),
                 BnCalibrationBatches = I("--bn-calib", 16),
             };
             if (kv.Count > 0)

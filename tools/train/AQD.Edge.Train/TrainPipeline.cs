@@ -25,6 +25,13 @@ public sealed record PipelineOptions
     /// <summary>A float.pth of an earlier run with the same model: skip float training, start QAT from it.</summary>
     public string? FromFloat { get; init; }
 
+    /// <summary>
+    /// A qat-state.pth of an earlier QAT run with the same model (any bit width): start this QAT from its
+    /// latent weights, BN and scales instead of the float model (progressive quantization, e.g. 2 bits from
+    /// the 4-bit model). Clips and BN statistics are re-calibrated for this run's bit width as usual.
+    /// </summary>
+    public string? FromQat { get; init; }
+
     /// <summary>QAT with BN frozen on statistics re-estimated under fake quantization (default), or BN on batch statistics.</summary>
     public bool QatFrozenBn { get; init; } = true;
 
@@ -59,14 +66,19 @@ public static class TrainPipeline
     {
         var c = o.Model;
         c.Validate();
-        if ((o.FromFloat is null && o.Float.Iterations < 1) || o.Qat.Iterations < 1 || o.Float.Batch < 1 || o.Qat.Batch < 1 || o.ValImages < 1 || o.Threads < 1
+        string? init = o.FromQat ?? o.FromFloat;
+        if (o.FromFloat is not null && o.FromQat is not null)
+        {
+            throw new ArgumentException($"--from-float {o.FromFloat} and --from-qat {o.FromQat}: give one starting point.");
+        }
+        if ((init is null && o.Float.Iterations < 1) || o.Qat.Iterations < 1 || o.Float.Batch < 1 || o.Qat.Batch < 1 || o.ValImages < 1 || o.Threads < 1
             || !(o.Float.LearningRate > 0) || !(o.Qat.LearningRate > 0) || o.Float.LogEvery < 1 || o.Qat.LogEvery < 1)
         {
             throw new ArgumentException($"iterations ({o.Float.Iterations}, {o.Qat.Iterations}), batch sizes, val images ({o.ValImages}), threads ({o.Threads}), learning rates and log intervals must be positive.");
         }
-        if (o.FromFloat is not null && !File.Exists(o.FromFloat))
+        if (init is not null && !File.Exists(init))
         {
-            throw new ArgumentException($"--from-float {o.FromFloat}: no such file.");
+            throw new ArgumentException($"{(o.FromQat is null ? "--from-float" : "--from-qat")} {init}: no such file.");
         }
         Directory.CreateDirectory(o.OutputDirectory);
         torch.set_num_threads(o.Threads);
@@ -83,11 +95,11 @@ public static class TrainPipeline
             it => [.. Enumerable.Range(0, p.Batch).Select(i => DigitScenes.Generate(scenes, "train", offset + it * p.Batch + i))];
 
         PhaseResult floatPhase;
-        if (o.FromFloat is not null)
+        if (init is not null)
         {
-            ModelState.Load(model, o.FromFloat);
-            floatPhase = new PhaseResult("float (loaded)", 0, 0, 0, double.NaN);
-            log.WriteLine($"float model loaded from {o.FromFloat}");
+            ModelState.Load(model, init);
+            floatPhase = new PhaseResult(o.FromQat is null ? "float (loaded)" : "QAT state (loaded)", 0, 0, 0, double.NaN);
+            log.WriteLine(o.FromQat is null ? $"float model loaded from {init}" : $"QAT model loaded from {init} (progressive: its latent weights start this M{c.Bits} QAT)");
         }
         else
         {
@@ -112,6 +124,7 @@ public static class TrainPipeline
         var qatPhase = Trainer.Run(model, o.QatFrozenBn ? ForwardMode.QatTrainFrozenBn : ForwardMode.QatTrain, o.Qat, Source(o.Qat, o.Float.Iterations * o.Float.Batch), log, $"qat-m{c.Bits}");
         var qatAp = Evaluation.EvalModel(model, ForwardMode.QatEval, val);
         log.WriteLine($"QAT model (fake-quant, BN unfolded, float32): val {qatAp}");
+        ModelState.Save(model, Path.Combine(o.OutputDirectory, "qat-state.pth"));   // latent weights: --from-qat of a later run
 
         var sd = CheckpointExport.StateDict(model);
         string pth = Path.Combine(o.OutputDirectory, "qat.pth"), policy = Path.Combine(o.OutputDirectory, "policy.json"), blob = Path.Combine(o.OutputDirectory, "model.aqd");
