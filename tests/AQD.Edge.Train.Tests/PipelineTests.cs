@@ -110,6 +110,8 @@ public sealed class PipelineTests
             var m2 = TrainPipeline.Run(Options(model with { Bits = 2 }, "m2") with { FromQat = state }, log);
             Assert.Contains($"QAT model loaded from {state}", log.ToString());
             Assert.Equal(0, m2.Float.Iterations);
+            Assert.Equal(m4.FloatAP.AP, m2.FloatAP.AP);   // AP - float is measured against the float model the chain started from
+            Assert.Contains("\"initAp\"", File.ReadAllText(Path.Combine(dir, "m2", "metrics.json")));
             Assert.Equal(2, AqdPolicy.Load(m2.Policy).Bits);
             Assert.True(m2.ApGapPoints <= 0.1, $"AP gap {m2.ApGapPoints} points");
             Assert.True(m2.Packed.CodesTotal - m2.Packed.CodesEqual <= m2.Packed.CodesTotal / 1000);

@@ -107,7 +107,15 @@ public static class TrainPipeline
             ModelState.Save(model, Path.Combine(o.OutputDirectory, "float.pth"));
         }
         var floatAp = Evaluation.EvalModel(model, ForwardMode.FloatEval, val);
-        log.WriteLine($"float model: val {floatAp}");
+        CocoMetrics? initAp = null;
+        if (o.FromQat is not null)
+        {
+            // The reference of a progressive run is the float model its chain started from: the source run's floatAp.
+            initAp = floatAp;
+            log.WriteLine($"loaded QAT state evaluated without quantization: val {initAp}");
+            floatAp = SourceFloatAp(o.FromQat) ?? floatAp;
+        }
+        log.WriteLine($"float model{(o.FromQat is null ? "" : " (the source run's reference)")}: val {floatAp}");
 
         var calib = AqdDetectorModel.InputTensor([.. Enumerable.Range(0, 16).Select(i => DigitScenes.Generate(scenes, "train", 5_000_000 + i).Bgr)], c.ImageSize);
         Trainer.CalibrateClips(model, calib);
@@ -144,9 +152,32 @@ public static class TrainPipeline
         var result = new PipelineResult(c, floatPhase, qatPhase, floatAp, qatAp, cmp, pth, policy, blob, packed.BlobBytes, qatVsFolded.Equal);
         File.WriteAllText(Path.Combine(o.OutputDirectory, "metrics.json"), JsonSerializer.Serialize(new
         {
-            model = c, floatPhase, qatPhase, calibratedAp, floatAp, qatAp, foldedAp = cmp.Folded, engineAp = cmp.Engine,
+            model = c, startedFrom = init, floatPhase, qatPhase, calibratedAp, floatAp, initAp, qatAp, foldedAp = cmp.Folded, engineAp = cmp.Engine,
             qatVsFoldedEqual = qatVsFolded.Equal, qatVsFoldedWithinOne = qatVsFolded.WithinOne, codesEqual = cmp.CodesEqual, codesTotal = cmp.CodesTotal, maxCodeDiff = cmp.MaxCodeDiff, valImages = cmp.Images, blobBytes = packed.BlobBytes,
         }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         return result;
+    }
+
+    private static readonly JsonSerializerOptions MetricsJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    /// <summary>floatAp of the metrics.json beside a qat-state.pth (null when there is none; an unreadable one is an error naming it).</summary>
+    private static CocoMetrics? SourceFloatAp(string state)
+    {
+        string metrics = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(state))!, "metrics.json");
+        if (!File.Exists(metrics))
+        {
+            return null;
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(metrics));
+            return doc.RootElement.TryGetProperty("floatAp", out var e)
+                ? e.Deserialize<CocoMetrics>(MetricsJson) ?? throw new FormatException("field 'floatAp' is null")
+                : throw new FormatException("field 'floatAp' is missing");
+        }
+        catch (Exception e) when (e is JsonException or FormatException or NotSupportedException)
+        {
+            throw new FormatException($"{metrics}: the source run's metrics ({e.Message}).", e);
+        }
     }
 }

@@ -3,10 +3,12 @@
 # (trained by the 4-bit run), QAT at 4, 3 and 2 bits from that float.pth, and the 2-bit shared-head-BN
 # ablation (its own float model: one BN per head conv instead of one per pyramid level, so the multi-level
 # float.pth does not fit it). Same schedule for every run; then the results table and the plot.
-# Control (not in the table): a float model trained for FLOAT_ITERS + QAT_ITERS iterations (run
+# Control (its own table): a float model trained for FLOAT_ITERS + QAT_ITERS iterations (run
 # FAMILY-float-long, --qat-iters 1), the float accuracy the same total training reaches without quantization,
-# then QAT at 4 and 2 bits from that longer-trained float model (FAMILY-long-m4, FAMILY-long-m2; their QAT
-# data continues after the float model's, as in the matrix).
+# then from that longer-trained float model QAT at 4, 3 and 2 bits (FAMILY-long-m4/m3/m2; their QAT data
+# continues after the float model's, as in the matrix), progressive 2-bit QAT from the 4-bit model's
+# qat-state.pth (FAMILY-long-m2p: --from-qat; its QAT data continues after the 4-bit run's), and the
+# shared-head-BN pair trained the same way (FAMILY-sharedbn-float-long, FAMILY-sharedbn-long-m2).
 #
 #   bash tools/train/experiments/run-curve.sh            # from the repository root
 #   FAMILIES=fcos QAT_ITERS=600 CONTROL=0 bash tools/train/experiments/run-curve.sh
@@ -16,7 +18,7 @@
 # COMMON (model / data options for every run), TRAIN (an aqd-train executable already built: skips the
 # trainer build). A run whose metrics.json exists is skipped (rerun = resume).
 # Time on this machine (2 shared cores, two families in parallel, 1 thread each): ~8 min per 2000 float
-# iterations, ~15 min per 3000 QAT iterations, ~1 min evaluation per run: about 1.5 h per family, 2.5 h
+# iterations, ~15 min per 3000 QAT iterations, ~1 min evaluation per run: about 1.5 h per family, 4.5 h
 # with the control (docs/training.md).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -71,10 +73,16 @@ for f in $FAMILIES; do
     if [ "$CONTROL" = 1 ]; then
         long=$((FLOAT_ITERS + QAT_ITERS))
         run "$f-float-long" --family "$f" --bits 4 --float-iters "$long" --qat-iters 1
-        for b in 4 2; do
+        run "$f-long-m4" --family "$f" --bits 4 --from-float "$OUT/$f-float-long/float.pth" --float-iters "$long" --qat-iters "$QAT_ITERS"
+        run "$f-long-m2p" --family "$f" --bits 2 --from-qat "$OUT/$f-long-m4/qat-state.pth" --float-iters "$((long + QAT_ITERS))" --qat-iters "$QAT_ITERS"
+        for b in 3 2; do
             run "$f-long-m$b" --family "$f" --bits "$b" --from-float "$OUT/$f-float-long/float.pth" --float-iters "$long" --qat-iters "$QAT_ITERS"
         done
-        longruns+=("$OUT/$f-float-long" "$OUT/$f-long-m4" "$OUT/$f-long-m2")
+        run "$f-sharedbn-float-long" --family "$f" --bits 4 --shared-bn --float-iters "$long" --qat-iters 1
+        run "$f-sharedbn-long-m2" --family "$f" --bits 2 --shared-bn --from-float "$OUT/$f-sharedbn-float-long/float.pth" --float-iters "$long" --qat-iters "$QAT_ITERS"
+        # direct 2-bit before progressive: the goals use the run listed later (ResultsTable)
+        longruns+=("$OUT/$f-float-long" "$OUT/$f-long-m4" "$OUT/$f-long-m3" "$OUT/$f-long-m2" "$OUT/$f-long-m2p"
+            "$OUT/$f-sharedbn-float-long" "$OUT/$f-sharedbn-long-m2")
     fi
 done
 
