@@ -172,7 +172,7 @@ public sealed class BitExactnessTests
             var node = net.Nodes[opIndex];
             engine.RunStep(step);
             var t = engine.Graph.Tensors[node.Output.Id];
-            var actual = EngineTensors.Values(engine.Tensor(t.Id), t);
+            var actual = TensorCodes.Read(engine.Tensor(t.Id), t);
             var expected = sim.Codes[node.Output.Id];
             int first = FirstMismatch(expected, actual);
             Assert.True(first < 0, first < 0 ? "" :

@@ -4,6 +4,7 @@ using System.Text.Json;
 using AQD.Edge.Aqd.Checkpoints;
 using AQD.Edge.Engine;
 using AQD.Edge.Model.Container;
+using AQD.Edge.Model.Graph;
 
 namespace AQD.Edge.Aqd.Tests;
 
@@ -73,7 +74,7 @@ public sealed class CheckpointImportTests
             Assert.Equal([o.Tensor.Height, o.Tensor.Width, o.Tensor.Channels], shape);
             int[] expected = [.. outputs[i].GetProperty("codes").EnumerateArray().Select(e => e.GetInt32())];
             var t = engine.Graph.Tensors[o.Tensor.Id];
-            var actual = EngineTensors.Values(engine.Output(i), t);
+            var actual = TensorCodes.Read(engine.Output(i), t);
             Assert.Equal(expected.Length, actual.Length);
             int eq = 0, md = 0;
             for (int k = 0; k < expected.Length; k++)

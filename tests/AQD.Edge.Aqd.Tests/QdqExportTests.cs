@@ -139,8 +139,8 @@ public sealed class QdqExportTests
             var rt = refGraph.Tensors[refGraph.Outputs[i]];
             var qt = qdqGraph.Tensors[qdqGraph.Outputs[i]];
             Assert.Equal(rt.Name, qt.Name);
-            var a = EngineTensors.Values(refEngine.Output(i), rt);
-            var b = EngineTensors.Values(qdqEngine.Output(i), qt);
+            var a = TensorCodes.Read(refEngine.Output(i), rt);
+            var b = TensorCodes.Read(qdqEngine.Output(i), qt);
             qdqOutputs[qt.Name ?? ""] = b;
             int d = a.Zip(b, (x, y) => x != y ? 1 : 0).Sum();
             int m = a.Zip(b, (x, y) => Math.Abs(x - y)).Max();

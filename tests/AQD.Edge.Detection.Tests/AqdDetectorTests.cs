@@ -3,6 +3,7 @@ using AQD.Edge.Aqd;
 using AQD.Edge.Kernels.Detection;
 using AQD.Edge.Kernels.Tensors;
 using AQD.Edge.Model.Container;
+using AQD.Edge.Model.Graph;
 
 namespace AQD.Edge.Detection.Tests;
 
@@ -159,13 +160,6 @@ public sealed class AqdDetectorTests
     {
         var t = engine.Graph.Tensors[engine.Graph.Outputs[output]];
         double scale = BitConverter.UInt32BitsToSingle(t.ScaleBits);
-        var bytes = engine.Output(output);
-        var v = new float[t.Height * t.Width * t.Channels];
-        for (int i = 0; i < v.Length; i++)
-        {
-            int q = t.Format.Storage == ActivationStorage.Int8 ? (sbyte)bytes[i] : bytes[i];
-            v[i] = (float)(scale * (q - t.Format.ZeroPoint));
-        }
-        return v;
+        return [.. TensorCodes.Read(engine.Output(output), t).Select(q => (float)(scale * (q - t.Format.ZeroPoint)))];
     }
 }

@@ -1,8 +1,8 @@
 using AQD.Edge.Aqd;
 using AQD.Edge.Aqd.Checkpoints;
 using AQD.Edge.Engine;
-using AQD.Edge.Kernels.Tensors;
 using AQD.Edge.Model.Container;
+using AQD.Edge.Model.Graph;
 
 namespace AQD.Edge.Train;
 
@@ -43,27 +43,7 @@ public sealed class PackedModel : IDisposable
         var result = new int[engine.OutputCount][];
         for (int i = 0; i < result.Length; i++)
         {
-            var t = engine.Graph.Tensors[engine.Graph.Outputs[i]];
-            var bytes = engine.Output(i);
-            var v = new int[t.Height * t.Width * t.Channels];
-            switch (t.Format.Storage)
-            {
-                case ActivationStorage.UInt8:
-                    for (int k = 0; k < v.Length; k++)
-                    {
-                        v[k] = bytes[k];
-                    }
-                    break;
-                case ActivationStorage.Int8:
-                    for (int k = 0; k < v.Length; k++)
-                    {
-                        v[k] = (sbyte)bytes[k];
-                    }
-                    break;
-                default:
-                    throw new InvalidOperationException($"output {t.Name}: unexpected format {t.Format.Storage} (head outputs are int8 / uint8).");
-            }
-            result[i] = v;
+            result[i] = TensorCodes.Read(engine.Output(i), engine.Graph.Tensors[engine.Graph.Outputs[i]]);
         }
         return result;
     }
