@@ -47,8 +47,8 @@ public sealed class Arm64BinaryTests(Arm64Binary arm64) : IClassFixture<Arm64Bin
     /// the x64 build, and as many ground-truth digits found as DigitDemoDetectTests requires.
     /// </summary>
     [Theory]
-    [InlineData(4, "cortex-a72", 11)]
-    [InlineData(2, "cortex-a76", 8)]
+    [InlineData(4, "cortex-a72", 12)]
+    [InlineData(2, "cortex-a76", 10)]
     public async Task Arm64_native_binary_under_qemu_runs_the_digit_models_like_x64(int bits, string cpu, int minFound)
     {
         string[] args = ["detect", DigitDemo.Images, $"--Detector:Model={DigitDemo.Model("fcos", bits)}", "--Detector:Threads=1"];
