@@ -113,9 +113,16 @@ public static class TrainPipeline
             // The reference of a progressive run is the float model its chain started from: the source run's floatAp.
             initAp = floatAp;
             log.WriteLine($"loaded QAT state evaluated without quantization: val {initAp}");
-            floatAp = SourceFloatAp(o.FromQat) ?? floatAp;
+            var source = SourceFloatAp(o.FromQat);
+            floatAp = source ?? floatAp;
+            log.WriteLine(source is null
+                ? $"no metrics.json beside {o.FromQat}: AP - float is measured against the loaded model"
+                : $"float model of the source run (its metrics.json: the reference of AP - float): val {floatAp}");
         }
-        log.WriteLine($"float model{(o.FromQat is null ? "" : " (the source run's reference)")}: val {floatAp}");
+        else
+        {
+            log.WriteLine($"float model: val {floatAp}");
+        }
 
         var calib = AqdDetectorModel.InputTensor([.. Enumerable.Range(0, 16).Select(i => DigitScenes.Generate(scenes, "train", 5_000_000 + i).Bgr)], c.ImageSize);
         Trainer.CalibrateClips(model, calib);

@@ -92,6 +92,6 @@ done
 "$REPORT" --md "$OUT/results.md" --png "$OUT/aqd-digits-ap-vs-bits.png" --repetitions 21 "${runs[@]}"
 echo "run-curve: table $OUT/results.md, plot $OUT/aqd-digits-ap-vs-bits.png"
 if [ ${#longruns[@]} -gt 0 ]; then
-    "$REPORT" --md "$OUT/results-float-long.md" --no-latency "${longruns[@]}"
-    echo "run-curve: control table (QAT from the longer-trained float models) $OUT/results-float-long.md"
+    "$REPORT" --md "$OUT/results-float-long.md" --png "$OUT/aqd-digits-ap-vs-bits-float-long.png" --no-latency "${longruns[@]}"
+    echo "run-curve: control table and plot (QAT from the longer-trained float models) $OUT/results-float-long.md, $OUT/aqd-digits-ap-vs-bits-float-long.png"
 fi
