@@ -110,4 +110,20 @@ public class ResultsTableTests
         Assert.Equal((Fixtures.D(Fixtures.Json("fcos-w16-m2-v3"), "engineAp.AP") - Fixtures.D(j, "floatAp.AP")) * 100 >= -3.0, g.Met);
         Assert.Equal(2, table.Rows.Count(r => r.Family == "FCOS" && r.Bits == 2));   // the table keeps both
     }
+
+    [Fact]
+    public void FloatModelRunWithOneQatStep_StaysInTheTableButDrivesNoGoal()
+    {
+        using var tmp = new Fixtures.Temp();
+        var j = Fixtures.Json("retina-w16-m4");
+        j["model"]!["Bits"] = 2;
+        j["qatPhase"]!["Iterations"] = 1;   // run-curve's FAMILY-float-long: float training, then one QAT step
+        j["engineAp"]!["AP"] = Fixtures.D(j, "floatAp.AP");   // would meet the 2-bit goal if it counted
+        var runs = LoadAll();
+        runs.Add(RunLoader.Load(tmp.Run("retinanet-float-long", j)));
+        var table = new ResultsTable(runs);
+        Assert.Contains(table.Rows, r => r.Run == "retinanet-float-long" && r.Bits == 2);
+        Assert.DoesNotContain(ResultsTable.Latest(runs), r => r.Name == "retinanet-float-long");
+        Assert.Null(Assert.Single(table.Goals, g => g.Family == "RetinaNet" && g.Goal.StartsWith("2-bit AP", StringComparison.Ordinal)).Met);
+    }
 }

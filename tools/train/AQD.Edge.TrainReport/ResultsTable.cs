@@ -95,9 +95,13 @@ public sealed class ResultsTable
         Goals = EvaluateGoals(runs);
     }
 
-    /// <summary>Per (family, bits, head BN) key the run given last: what the goals, the latency baseline and the plot use.</summary>
+    /// <summary>
+    /// Per (family, bits, head BN) key the run given last: what the goals, the latency baseline and the plot use.
+    /// A run with a single QAT iteration (a float-model run such as run-curve's FAMILY-float-long: its quantized
+    /// row is the calibrated model after one step, not a QAT result) is left out; its rows stay in the table.
+    /// </summary>
     public static IReadOnlyList<TrainRun> Latest(IReadOnlyList<TrainRun> runs)
-        => [.. runs.GroupBy(r => (r.Family, r.Bits, r.SharedHeadBn)).Select(g => g.Last())];
+        => [.. runs.Where(r => r.QatIterations > 1).GroupBy(r => (r.Family, r.Bits, r.SharedHeadBn)).Select(g => g.Last())];
 
     private static List<GoalStatus> EvaluateGoals(IReadOnlyList<TrainRun> runs)
     {
