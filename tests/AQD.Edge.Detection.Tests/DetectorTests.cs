@@ -77,14 +77,21 @@ public class DetectorTests
         var frame = SyntheticDetector.Frame(100, 75, 300, 3);
         d.Detect(frame, 100, 75, 300);
         d.Detect(frame, 100, 75, 300);
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        // Windows of 5 detections: a per-frame allocation shows in every window, while the runtime's one-off work
+        // (a tier-up or OSR compilation landing in a window loads types on this thread) shows in one. One clean
+        // window proves the steady-state path allocates nothing.
+        var windows = new List<long>();
         int count = 0;
-        for (int i = 0; i < 5; i++)
+        while (windows.Count < 6 && (windows.Count == 0 || windows[^1] != 0))
         {
-            count += d.Detect(frame, 100, 75, 300).Count;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++)
+            {
+                count += d.Detect(frame, 100, 75, 300).Count;
+            }
+            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Assert.True(windows[^1] == 0, $"bytes allocated per window of 5 detections: {string.Join(", ", windows)}");
         Assert.True(count > 0);
         Assert.True(d.LastTimings.InferenceTicks > 0);
     }
