@@ -1,11 +1,11 @@
+using AQD.Edge.Kernels.LowBit;
 using AQD.Edge.Kernels.Tensors;
 
 namespace AQD.Edge.Model.Graph;
 
 /// <summary>
 /// The integer values (codes) of a graph tensor's NHWC bytes, widened to int in NHWC order: uint8 and
-/// int8 one per byte, int16 little-endian, packed low-bit unpacked from each byte-aligned pixel (channel c
-/// at bit (c mod per-byte) x container bits). Values are the stored integers; real = scale x (value - zero point).
+/// int8 one per byte, int16 little-endian, packed low-bit unpacked from each byte-aligned pixel by BitPacking.Unpack. Values are the stored integers; real = scale x (value - zero point).
 /// For tools and tests that compare engine outputs (trainer evaluation, bit-exactness checks); the
 /// device's decoders read the bytes in place.
 /// </summary>
@@ -55,12 +55,14 @@ public static class TensorCodes
                 }
                 break;
             case ActivationStorage.PackedUnsigned:
-                int cb = f.LowBit.ContainerBits, per = 8 / cb, pixelBytes = f.PixelBytes(c), mask = (1 << cb) - 1;
+                int pixelBytes = f.PixelBytes(c);
+                var pixel = new byte[c];
                 for (int p = 0; p < pixels; p++)
                 {
+                    BitPacking.Unpack(bytes.Slice(p * pixelBytes, pixelBytes), f.LowBit, pixel);
                     for (int ch = 0; ch < c; ch++)
                     {
-                        values[p * c + ch] = (bytes[p * pixelBytes + ch / per] >> (ch % per * cb)) & mask;
+                        values[p * c + ch] = pixel[ch];
                     }
                 }
                 break;
